@@ -1,0 +1,160 @@
+using System;
+using System.Buffers;
+using System.Net;
+using ProtocolSdk.Internal;
+
+namespace ProtocolSdk.Testing;
+
+/// <summary>
+/// An in-memory transport: records what the protocol wrote, lets the test play the peer (send data, stop reading,
+/// close, reset) and reports pause state. Everything runs synchronously on the test's thread (or the fake clock's
+/// timer callbacks), so tests are deterministic.
+/// </summary>
+public sealed class TestTransport : Transport
+{
+    private readonly IPEndPoint _remote;
+    private readonly IPEndPoint _local;
+    private readonly ArrayBufferWriter<byte> _written = new();
+    private long _peerWindow = long.MaxValue;
+    private bool _draining;
+    private bool _mediumClosed;
+    private bool _finishPending;
+
+    internal TestTransport(ConnectionHost host, IPEndPoint remote, IPEndPoint local)
+        : base(host)
+    {
+        _remote = remote;
+        _local = local;
+    }
+
+    /// <inheritdoc />
+    public override IPEndPoint RemoteEndPoint => _remote;
+
+    /// <inheritdoc />
+    public override IPEndPoint LocalEndPoint => _local;
+
+    /// <summary>Everything that reached the peer so far.</summary>
+    public ReadOnlySpan<byte> Written => _written.WrittenSpan;
+
+    /// <summary>True once the medium was closed (gracefully or not).</summary>
+    public bool IsMediumClosed => _mediumClosed;
+
+    /// <summary>True when the medium was closed with a reset (Abort, error, timeout).</summary>
+    public bool WasAborted { get; private set; }
+
+    /// <summary>Whether admission let the connection in.</summary>
+    public bool WasRejected { get; private set; }
+
+    /// <summary>Times <see cref="Protocol.ConnectionLost"/> ran (must end up exactly 1 for an admitted connection).</summary>
+    public int ConnectionLostCount { get; private set; }
+
+    /// <summary>The reason passed to ConnectionLost, once it ran.</summary>
+    public DisconnectReason? LostReason { get; private set; }
+
+    internal void Start(Protocol protocol)
+    {
+        if (!Open(protocol))
+        {
+            WasRejected = true;
+        }
+        FinishIfClosed();
+    }
+
+    /// <summary>Clears the record of written bytes and returns what it held.</summary>
+    public byte[] TakeWritten()
+    {
+        var bytes = _written.WrittenSpan.ToArray();
+        _written.Clear();
+        return bytes;
+    }
+
+    /// <summary>The peer sends <paramref name="data"/> (dropped when reading is paused: call only when reading, as a real peer's bytes would wait).</summary>
+    /// <exception cref="InvalidOperationException">Reading is paused; use <see cref="Transport.IsReadingPaused"/> to decide.</exception>
+    public void PeerSend(ReadOnlySpan<byte> data)
+    {
+        if (IsReadingPaused) throw new InvalidOperationException("Reading is paused: a real socket would not deliver this data now.");
+        Deliver(data);
+        FinishIfClosed();
+    }
+
+    /// <summary>
+    /// Limits how many more bytes the peer accepts (0 = it stopped reading); null = unlimited. Raising it drains
+    /// buffered output up to the new window.
+    /// </summary>
+    public void SetPeerReceiveWindow(long? bytes)
+    {
+        _peerWindow = bytes ?? long.MaxValue;
+        WakeOutput();
+        FinishIfClosed();
+    }
+
+    /// <summary>The peer closes its side cleanly.</summary>
+    public void PeerClose()
+    {
+        OnPeerClosed();
+        FinishIfClosed();
+    }
+
+    /// <summary>The connection is reset by the peer.</summary>
+    public void PeerReset()
+    {
+        OnMediumError(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset));
+        FinishIfClosed();
+    }
+
+    private protected override int SendNow(ReadOnlySpan<byte> data)
+    {
+        if (_mediumClosed) return -1;
+        int n = (int)Math.Min(data.Length, _peerWindow);
+        if (n <= 0) return 0;
+        data[..n].CopyTo(_written.GetSpan(n));
+        _written.Advance(n);
+        if (_peerWindow != long.MaxValue) _peerWindow -= n;
+        return n;
+    }
+
+    private protected override void OnOutputPending()
+    {
+        if (_draining) return; // the drain loop below picks it up
+        _draining = true;
+        try
+        {
+            while (!_mediumClosed)
+            {
+                var chunk = TryPeekOutput();
+                if (chunk.IsEmpty) break;
+                int sent = SendNow(chunk.Span);
+                if (sent < 0) break;
+                CompleteOutput(sent, chunk.Length);
+                if (sent == 0) break; // the peer's window is full
+            }
+        }
+        finally
+        {
+            _draining = false;
+        }
+    }
+
+    private protected override void OnReadingResumed() { }
+
+    private protected override void CloseMedium(bool abort)
+    {
+        if (_mediumClosed) return;
+        _mediumClosed = true;
+        WasAborted = abort;
+        _finishPending = true;
+        if (!InCallback) FinishIfClosed();
+    }
+
+    private protected override void AfterCallback() => FinishIfClosed();
+
+    private void FinishIfClosed()
+    {
+        if (!_finishPending || InCallback) return;
+        _finishPending = false;
+        if (WasRejected) return;
+        Finish();
+        ConnectionLostCount++;
+        LostReason = Reason;
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using ProtocolSdk.Internal;
+using ProtocolSdk.Timers;
+
+namespace ProtocolSdk.Policies;
+
+/// <summary>
+/// The read side of <c>[Throttle]</c> for one connection. Each received chunk is charged to the bucket; when
+/// the bucket is in debt, socket reads pause (TCP backpressure reaches the sender) until the debt is repaid.
+/// The receive size is also capped at the available budget so reads stay smooth rather than bursty.
+/// </summary>
+internal sealed class ReadThrottle : TimerEntry, IDisposable
+{
+    private const int MinimumReadSize = 512;
+
+    private readonly TokenBucket _bucket;
+    private readonly Transport _transport;
+    private readonly TimerWheel _wheel;
+    private readonly ProtocolMetrics _metrics;
+
+    public ReadThrottle(TokenBucket bucket, Transport transport)
+    {
+        _bucket = bucket;
+        _transport = transport;
+        _wheel = transport.Timers;
+        _metrics = ProtocolMetrics.Instance;
+        bucket.AddUser();
+        UpdateReadSize(bucket.Available);
+    }
+
+    public void OnReceived(int bytes)
+    {
+        double balance = _bucket.Consume(bytes);
+        if (balance < 0)
+        {
+            _metrics.ThrottlePaused();
+            _transport.SetReadPause(ReadPauseReason.Throttle, true);
+            if (!IsScheduled) _wheel.Schedule(this, _wheel.DeadlineAfter(_bucket.TimeUntil(0)));
+        }
+        else
+        {
+            UpdateReadSize(balance);
+        }
+    }
+
+    internal override void Fire()
+    {
+        double available = _bucket.Available;
+        if (available < 0)
+        {
+            _wheel.Schedule(this, _wheel.DeadlineAfter(_bucket.TimeUntil(0)));
+            return;
+        }
+        UpdateReadSize(available);
+        _transport.SetReadPause(ReadPauseReason.Throttle, false);
+    }
+
+    private void UpdateReadSize(double available)
+    {
+        // Ask the socket for no more than the budget (or this connection's share of a shared one).
+        double share = Math.Min(available, _bucket.BurstBytes / Math.Max(1, _bucket.Users));
+        _transport.ReadSizeLimit = (int)Math.Min(int.MaxValue, Math.Max(MinimumReadSize, share));
+    }
+
+    public void Dispose()
+    {
+        _wheel.Cancel(this);
+        _bucket.RemoveUser();
+    }
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Net;
+using ProtocolSdk.Internal;
+
+namespace ProtocolSdk.Policies;
+
+/// <summary>
+/// The configuration of a <c>[Throttle]</c>, held in a static field of the generated code; <see cref="Start"/>
+/// attaches it to a connection. Shared budgets (per peer, all connections) live per server.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public sealed class ThrottlePolicy
+{
+    /// <summary>Creates the policy; zero for a direction means unlimited; zero burst means one second's worth.</summary>
+    public ThrottlePolicy(long readBytesPerSecond, long writeBytesPerSecond, ThrottleScope scope, long burstBytes)
+    {
+        if (readBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(readBytesPerSecond), readBytesPerSecond, "Must be zero (unlimited) or positive.");
+        if (writeBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(writeBytesPerSecond), writeBytesPerSecond, "Must be zero (unlimited) or positive.");
+        if (burstBytes < 0) throw new ArgumentOutOfRangeException(nameof(burstBytes), burstBytes, "Must be zero (one second's worth) or positive.");
+        if (readBytesPerSecond == 0 && writeBytesPerSecond == 0) throw new ArgumentException("A throttle needs a read or a write limit.");
+        if (!Enum.IsDefined(scope)) throw new ArgumentOutOfRangeException(nameof(scope), scope, "Unknown scope.");
+        ReadBytesPerSecond = readBytesPerSecond;
+        WriteBytesPerSecond = writeBytesPerSecond;
+        Scope = scope;
+        BurstBytes = burstBytes;
+    }
+
+    /// <summary>Read limit (0 = none).</summary>
+    public long ReadBytesPerSecond { get; }
+
+    /// <summary>Write limit (0 = none).</summary>
+    public long WriteBytesPerSecond { get; }
+
+    /// <summary>Who shares a budget.</summary>
+    public ThrottleScope Scope { get; }
+
+    /// <summary>Bucket capacity (0 = one second's worth).</summary>
+    public long BurstBytes { get; }
+
+    /// <summary>Attaches the throttle to a new connection; call from the connection-made hook.</summary>
+    public ThrottleSession Start(Transport transport)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        var (readBucket, writeBucket, peerKey) = Scope switch
+        {
+            ThrottleScope.PerConnection => (NewBucket(ReadBytesPerSecond, transport.TimeProvider), NewBucket(WriteBytesPerSecond, transport.TimeProvider), null),
+            ThrottleScope.AllConnections => Shared(transport).ForAll(),
+            _ => Shared(transport).ForPeer(PeerKey.Of(transport.RemoteEndPoint.Address, 0)),
+        };
+        var read = readBucket is null ? null : new ReadThrottle(readBucket, transport);
+        WriteThrottle? write = null;
+        if (writeBucket is not null)
+        {
+            write = new WriteThrottle(writeBucket, transport.Timers);
+            transport.AttachWriteThrottle(write);
+        }
+        return new ThrottleSession(read, peerKey is null ? null : Shared(transport), peerKey);
+    }
+
+    private TokenBucket? NewBucket(long rate, TimeProvider time) =>
+        rate == 0 ? null : new TokenBucket(rate, BurstBytes > 0 ? BurstBytes : rate, time);
+
+    private SharedBudgets Shared(Transport transport) =>
+        transport.Host.GetSharedState(this, static (policy, host) => new SharedBudgets(policy, host.Timers.TimeProvider));
+
+    /// <summary>Budgets shared per server: one pair for all connections, or one pair per peer with a use count.</summary>
+    internal sealed class SharedBudgets
+    {
+        private readonly ThrottlePolicy _policy;
+        private readonly TimeProvider _time;
+        private readonly Dictionary<PeerKey, (TokenBucket? Read, TokenBucket? Write, int Users)> _peers = new();
+        private (TokenBucket? Read, TokenBucket? Write)? _all;
+
+        public SharedBudgets(ThrottlePolicy policy, TimeProvider time)
+        {
+            _policy = policy;
+            _time = time;
+        }
+
+        public int PeerCount
+        {
+            get { lock (_peers) return _peers.Count; }
+        }
+
+        public (TokenBucket?, TokenBucket?, PeerKey?) ForAll()
+        {
+            lock (_peers)
+            {
+                _all ??= (_policy.NewBucket(_policy.ReadBytesPerSecond, _time), _policy.NewBucket(_policy.WriteBytesPerSecond, _time));
+                return (_all.Value.Read, _all.Value.Write, null);
+            }
+        }
+
+        public (TokenBucket?, TokenBucket?, PeerKey?) ForPeer(PeerKey peer)
+        {
+            lock (_peers)
+            {
+                if (!_peers.TryGetValue(peer, out var entry))
+                {
+                    entry = (_policy.NewBucket(_policy.ReadBytesPerSecond, _time), _policy.NewBucket(_policy.WriteBytesPerSecond, _time), 0);
+                }
+                _peers[peer] = (entry.Read, entry.Write, entry.Users + 1);
+                return (entry.Read, entry.Write, peer);
+            }
+        }
+
+        public void ReleasePeer(PeerKey peer)
+        {
+            lock (_peers)
+            {
+                if (!_peers.TryGetValue(peer, out var entry)) return;
+                if (entry.Users <= 1) _peers.Remove(peer);
+                else _peers[peer] = (entry.Read, entry.Write, entry.Users - 1);
+            }
+        }
+    }
+}
+
+/// <summary>A connection's throttle state, kept in a field of the generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct ThrottleSession
+{
+    private ReadThrottle? _read;
+    private ThrottlePolicy.SharedBudgets? _shared;
+    private readonly PeerKey? _peer;
+
+    internal ThrottleSession(ReadThrottle? read, ThrottlePolicy.SharedBudgets? shared, PeerKey? peer)
+    {
+        _read = read;
+        _shared = shared;
+        _peer = peer;
+    }
+
+    /// <summary>Charges a received chunk to the read budget; pauses reading while it is in debt.</summary>
+    public readonly void OnReceived(int bytes) => _read?.OnReceived(bytes);
+
+    /// <summary>Detaches from the budgets; call from the connection-lost hook. Safe to call twice.</summary>
+    public void Stop()
+    {
+        _read?.Dispose();
+        _read = null;
+        if (_shared is not null && _peer is { } peer)
+        {
+            _shared.ReleasePeer(peer);
+        }
+        _shared = null;
+    }
+}

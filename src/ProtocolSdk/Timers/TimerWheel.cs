@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace ProtocolSdk.Timers;
+
+/// <summary>
+/// A hashed timing wheel driven by one periodic <see cref="ITimer"/> from a <see cref="TimeProvider"/>.
+/// It serves every per-connection deadline of a server (idle timeouts, throttle wake-ups) with O(1),
+/// allocation-free schedule, postpone and cancel, and fires entries within one tick (10 ms) of their
+/// deadline plus thread-pool latency.
+/// </summary>
+internal sealed class TimerWheel : IDisposable
+{
+    /// <summary>Resolution of the wheel.</summary>
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(10);
+
+    private const int SlotCount = 512; // 5.12 s per revolution; later deadlines wait for further rounds.
+    private const int SlotMask = SlotCount - 1;
+
+    private readonly TimeProvider _time;
+    private readonly TimerEntry?[] _slots = new TimerEntry?[SlotCount];
+    private readonly object _lock = new();
+    private readonly object _tickLock = new();
+    private readonly List<TimerEntry> _due = new();
+    private readonly long _origin;
+    private readonly long _timestampsPerTick;
+    private readonly ITimer _timer;
+    private long _processedTick;
+    private int _count;
+
+    public TimerWheel(TimeProvider time)
+    {
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _origin = time.GetTimestamp();
+        _timestampsPerTick = Math.Max(1, (long)(TickInterval.TotalSeconds * time.TimestampFrequency));
+        _timer = time.CreateTimer(static state => ((TimerWheel)state!).OnTick(), this, TickInterval, TickInterval);
+    }
+
+    public TimeProvider TimeProvider => _time;
+
+    /// <summary>Entries currently filed (for tests and metrics).</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    public long Now => _time.GetTimestamp();
+
+    public long DeadlineAfter(TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero) return Now;
+        double units = delay.TotalSeconds * _time.TimestampFrequency;
+        return units >= long.MaxValue / 2 ? long.MaxValue - 1 : Now + (long)units;
+    }
+
+    /// <summary>Files <paramref name="entry"/> to fire at <paramref name="deadline"/> (a timestamp), replacing any earlier deadline.</summary>
+    public void Schedule(TimerEntry entry, long deadline)
+    {
+        lock (_lock)
+        {
+            entry.Deadline = deadline;
+            if (entry.Slot >= 0) Unlink(entry);
+            Link(entry, SlotFor(deadline));
+        }
+    }
+
+    /// <summary>
+    /// Moves a scheduled entry's deadline later without touching the wheel: one volatile write.
+    /// Does nothing when the entry is not scheduled (it fired or was cancelled), as in Twisted's resetTimeout.
+    /// </summary>
+    public static void Postpone(TimerEntry entry, long deadline)
+    {
+        if (entry.IsScheduled) entry.Deadline = deadline;
+    }
+
+    /// <summary>Removes the entry; harmless when it is not scheduled.</summary>
+    public void Cancel(TimerEntry entry)
+    {
+        if (!entry.IsScheduled) return;
+        lock (_lock)
+        {
+            if (entry.Slot >= 0) Unlink(entry);
+            entry.Deadline = long.MaxValue;
+        }
+    }
+
+    private int SlotFor(long deadline)
+    {
+        long tick = (deadline - _origin) / _timestampsPerTick;
+        long first = _processedTick + 1;
+        if (tick < first) tick = first;
+        return (int)(tick & SlotMask);
+    }
+
+    private void Link(TimerEntry entry, int slot)
+    {
+        var head = _slots[slot];
+        entry.Previous = null;
+        entry.Next = head;
+        if (head is not null) head.Previous = entry;
+        _slots[slot] = entry;
+        Volatile.Write(ref entry.Slot, slot);
+        _count++;
+    }
+
+    private void Unlink(TimerEntry entry)
+    {
+        if (entry.Previous is not null) entry.Previous.Next = entry.Next;
+        else _slots[entry.Slot] = entry.Next;
+        if (entry.Next is not null) entry.Next.Previous = entry.Previous;
+        entry.Next = entry.Previous = null;
+        Volatile.Write(ref entry.Slot, -1);
+        _count--;
+    }
+
+    private void OnTick()
+    {
+        // A periodic timer may overlap itself when a callback runs late; one tick at a time is enough.
+        if (!Monitor.TryEnter(_tickLock)) return;
+        try
+        {
+            long now = _time.GetTimestamp();
+            long nowTick = (now - _origin) / _timestampsPerTick;
+            lock (_lock)
+            {
+                long from = _processedTick + 1;
+                if (nowTick - from >= SlotCount) from = nowTick - SlotCount + 1; // far behind: every slot once
+                for (long tick = from; tick <= nowTick; tick++)
+                {
+                    CollectDue(tick, now);
+                }
+                if (nowTick > _processedTick) _processedTick = nowTick;
+            }
+
+            foreach (var entry in _due)
+            {
+                entry.Fire();
+            }
+            _due.Clear();
+        }
+        finally
+        {
+            Monitor.Exit(_tickLock);
+        }
+    }
+
+    private void CollectDue(long tick, long now)
+    {
+        int slot = (int)(tick & SlotMask);
+        var entry = _slots[slot];
+        while (entry is not null)
+        {
+            var next = entry.Next;
+            long deadline = entry.Deadline;
+            if (deadline <= now)
+            {
+                Unlink(entry);
+                entry.Deadline = long.MaxValue;
+                _due.Add(entry);
+            }
+            else
+            {
+                long deadlineTick = (deadline - _origin) / _timestampsPerTick;
+                if (deadlineTick <= tick)
+                {
+                    // Due within this tick but after 'now': fire on the next tick.
+                    deadlineTick = tick + 1;
+                }
+                int target = (int)(deadlineTick & SlotMask);
+                if (target != slot)
+                {
+                    // Postponed since it was filed: move it to the slot of its new deadline.
+                    Unlink(entry);
+                    Link(entry, target);
+                }
+            }
+            entry = next;
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+}

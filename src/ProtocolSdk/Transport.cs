@@ -1,0 +1,513 @@
+using System;
+using System.Net;
+using System.Threading;
+using Microsoft.Extensions.Logging;
+using ProtocolSdk.Internal;
+using ProtocolSdk.Policies;
+using ProtocolSdk.Timers;
+
+namespace ProtocolSdk;
+
+/// <summary>
+/// One connection as its protocol sees it: write bytes, close, pause reading, register a producer.
+/// <see cref="Write"/>, <see cref="LoseConnection"/> and <see cref="Abort()"/> are safe from any thread.
+/// </summary>
+/// <remarks>
+/// This base class holds everything that does not depend on the medium (connection lifecycle, serialised
+/// callbacks, output buffering with high/low-water marks, write throttling), so the socket transport and the
+/// in-memory test transport run the same policy code. A subclass supplies only the medium: a non-blocking send,
+/// a way to drain buffered output, and closing.
+/// </remarks>
+public abstract class Transport
+{
+    /// <summary>Default buffered-output size above which the producer (or reading) is paused: 64 KiB.</summary>
+    public const int DefaultHighWaterMark = 64 * 1024;
+
+    /// <summary>Default buffered-output size below which a paused producer (or reading) resumes: 16 KiB.</summary>
+    public const int DefaultLowWaterMark = 16 * 1024;
+
+    private const int StateOpen = 0, StateClosing = 1, StateClosed = 2;
+
+    private readonly object _callbackLock = new();
+    private readonly object _sendLock = new();
+    private readonly OutputBuffer _output = new();
+    private readonly ConnectionHost _host;
+    private Protocol? _protocol;
+    private Protocol? _admittedBy;
+    private IPushProducer? _producer;
+    private WriteThrottle? _writeThrottle;
+    private int _state;
+    private int _readPause;
+    private bool _writePaused;
+    private int _finished;
+    private bool _closeRequested;
+    private DisconnectReason _reason;
+    private bool _reasonSet;
+    private long _bytesRead;
+    private long _bytesWritten;
+
+    private protected Transport(ConnectionHost host)
+    {
+        _host = host;
+    }
+
+    /// <summary>The remote end of the connection.</summary>
+    public abstract IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>The local end of the connection.</summary>
+    public abstract IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Buffered output size above which the producer (or, with no producer, reading) is paused.</summary>
+    public int HighWaterMark => _host.HighWaterMark;
+
+    /// <summary>Buffered output size at or below which it is resumed.</summary>
+    public int LowWaterMark => _host.LowWaterMark;
+
+    /// <summary>Bytes written but not yet handed to the network.</summary>
+    public long BufferedBytes
+    {
+        get { lock (_sendLock) return _output.Length; }
+    }
+
+    /// <summary>Total bytes received on this connection.</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesRead);
+
+    /// <summary>Total bytes handed to the network on this connection.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesWritten);
+
+    /// <summary>True when reading is paused for any reason (by the protocol, backpressure or a read throttle).</summary>
+    public bool IsReadingPaused => Volatile.Read(ref _readPause) != 0;
+
+    /// <summary>True once the connection is closing or closed: further writes are ignored after it closed.</summary>
+    public bool IsClosing => Volatile.Read(ref _state) != StateOpen;
+
+    /// <summary>The clock this connection's policies use.</summary>
+    public TimeProvider TimeProvider => _host.Timers.TimeProvider;
+
+    internal TimerWheel Timers => _host.Timers;
+
+    internal ILogger Logger => _host.Logger;
+
+    internal ConnectionHost Host => _host;
+
+    internal Protocol? CurrentProtocol => _protocol;
+
+    /// <summary>Largest receive the medium should ask for (a read throttle lowers it to its budget).</summary>
+    internal int ReadSizeLimit { get; set; } = int.MaxValue;
+
+    // ---- Public operations --------------------------------------------------------------------------
+
+    /// <summary>
+    /// Sends <paramref name="data"/>. Never blocks and never drops: bytes go to the network at once when it
+    /// accepts them and are copied into pooled buffers otherwise. Ignored after the connection closed.
+    /// </summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty || Volatile.Read(ref _state) == StateClosed) return;
+        _protocol?.OnPolicyDataWritten(data);
+
+        bool outputPending = false;
+        lock (_sendLock)
+        {
+            if (_state == StateClosed) return;
+            if (_output.IsEmpty)
+            {
+                int allowed = _writeThrottle is null ? data.Length : _writeThrottle.Take(data.Length);
+                if (allowed > 0)
+                {
+                    int sent = SendNow(data[..allowed]);
+                    if (sent > 0)
+                    {
+                        _bytesWritten += sent;
+                        _host.Metrics.BytesWritten(sent);
+                        data = data[sent..];
+                        if (_writeThrottle is not null && sent < allowed) _writeThrottle.Refund(allowed - sent);
+                    }
+                    else if (sent < 0)
+                    {
+                        return; // the medium failed; the read side reports the error and closes
+                    }
+                }
+                if (data.IsEmpty) return;
+                outputPending = true;
+            }
+            _output.Append(data);
+            if (!_writePaused && _output.Length > _host.HighWaterMark)
+            {
+                _writePaused = true;
+                if (_producer is not null) _producer.PauseProducing();
+                else SetReadPause(ReadPauseReason.Backpressure, true);
+            }
+        }
+        if (outputPending) OnOutputPending();
+    }
+
+    /// <summary>Closes gracefully: stops reading, sends everything already written, then closes.</summary>
+    public void LoseConnection() => Close(DisconnectReason.LocalClosed);
+
+    /// <summary>Closes at once, dropping buffered output; the peer sees a reset.</summary>
+    public void Abort() => Abort(DisconnectReason.Aborted);
+
+    /// <summary>Closes at once with the given reason (passed to <see cref="Protocol.ConnectionLost"/>).</summary>
+    public void Abort(DisconnectReason reason)
+    {
+        lock (_sendLock)
+        {
+            if (_state == StateClosed) return;
+            _state = StateClosed;
+            SetReason(reason);
+        }
+        RequestClose(abort: true);
+    }
+
+    /// <summary>Stops delivering <see cref="Protocol.DataReceived"/> until <see cref="ResumeReading"/>; TCP backpressure reaches the sender.</summary>
+    public void PauseReading() => SetReadPause(ReadPauseReason.User, true);
+
+    /// <summary>Resumes reading paused by <see cref="PauseReading"/>. Pauses by backpressure or throttling stay until they clear.</summary>
+    public void ResumeReading() => SetReadPause(ReadPauseReason.User, false);
+
+    /// <summary>Registers the producer to pause above the high-water mark instead of pausing reading.</summary>
+    public void RegisterProducer(IPushProducer producer)
+    {
+        ArgumentNullException.ThrowIfNull(producer);
+        lock (_sendLock)
+        {
+            if (_producer is not null && !ReferenceEquals(_producer, producer))
+            {
+                throw new InvalidOperationException("A producer is already registered; unregister it first.");
+            }
+            _producer = producer;
+            if (_writePaused)
+            {
+                SetReadPause(ReadPauseReason.Backpressure, false);
+                producer.PauseProducing();
+            }
+        }
+    }
+
+    /// <summary>Unregisters the producer; backpressure pauses reading again.</summary>
+    public void UnregisterProducer()
+    {
+        lock (_sendLock)
+        {
+            _producer = null;
+            if (_writePaused) SetReadPause(ReadPauseReason.Backpressure, true);
+        }
+    }
+
+    // ---- Policy plumbing ----------------------------------------------------------------------------
+
+    internal void AttachWriteThrottle(WriteThrottle throttle)
+    {
+        lock (_sendLock) _writeThrottle = throttle;
+    }
+
+    internal void SetReadPause(ReadPauseReason reason, bool paused)
+    {
+        int bit = (int)reason;
+        int before, after;
+        do
+        {
+            before = Volatile.Read(ref _readPause);
+            after = paused ? before | bit : before & ~bit;
+            if (before == after) return;
+        }
+        while (Interlocked.CompareExchange(ref _readPause, after, before) != before);
+        if (after == 0) OnReadingResumed();
+    }
+
+    // ---- Medium interface ---------------------------------------------------------------------------
+
+    /// <summary>Tries to hand bytes to the network without blocking: returns how many it took (0 when full, -1 when broken).</summary>
+    private protected abstract int SendNow(ReadOnlySpan<byte> data);
+
+    /// <summary>Output was buffered: the medium must drain it (see <see cref="TryPeekOutput"/>).</summary>
+    private protected abstract void OnOutputPending();
+
+    /// <summary>Reading was resumed: wake the receive side.</summary>
+    private protected abstract void OnReadingResumed();
+
+    /// <summary>Close the medium: at once (<paramref name="abort"/>) or after everything was sent.</summary>
+    private protected abstract void CloseMedium(bool abort);
+
+    /// <summary>Runs after each serialised callback, outside the callback lock (the test transport finishes deferred closes here).</summary>
+    private protected virtual void AfterCallback() { }
+
+    /// <summary>True when the current thread is inside one of this connection's serialised callbacks.</summary>
+    private protected bool InCallback => Monitor.IsEntered(_callbackLock);
+
+    /// <summary>The next run of buffered output the medium may send now (limited by a write throttle).</summary>
+    private protected ReadOnlyMemory<byte> TryPeekOutput()
+    {
+        lock (_sendLock)
+        {
+            if (_output.IsEmpty || _state == StateClosed && _closeRequested && !_reason.IsClean) return ReadOnlyMemory<byte>.Empty;
+            var chunk = _output.Peek();
+            if (_writeThrottle is not null)
+            {
+                int allowed = _writeThrottle.Take(chunk.Length);
+                if (allowed == 0)
+                {
+                    _writeThrottle.WakeWhenAvailable(this);
+                    return ReadOnlyMemory<byte>.Empty;
+                }
+                chunk = chunk[..allowed];
+            }
+            return chunk;
+        }
+    }
+
+    /// <summary>The medium sent <paramref name="sent"/> of the chunk from <see cref="TryPeekOutput"/>.</summary>
+    private protected void CompleteOutput(int sent, int peeked)
+    {
+        bool closeNow = false;
+        lock (_sendLock)
+        {
+            if (_writeThrottle is not null && sent < peeked) _writeThrottle.Refund(peeked - sent);
+            if (sent > 0 && !_output.IsEmpty)
+            {
+                _output.Consume(sent);
+                _bytesWritten += sent;
+                _host.Metrics.BytesWritten(sent);
+            }
+            if (_writePaused && _output.Length <= _host.LowWaterMark)
+            {
+                _writePaused = false;
+                if (_producer is not null) _producer.ResumeProducing();
+                else SetReadPause(ReadPauseReason.Backpressure, false);
+            }
+            closeNow = _output.IsEmpty && _state == StateClosing && !_closeRequested;
+        }
+        if (closeNow) RequestClose(abort: false);
+    }
+
+    /// <summary>Buffered output the medium still has to send.</summary>
+    private protected bool HasPendingOutput
+    {
+        get { lock (_sendLock) return !_output.IsEmpty; }
+    }
+
+    internal void WakeOutput() => OnOutputPending();
+
+    // ---- Lifecycle (driven by the medium) -----------------------------------------------------------
+
+    /// <summary>Runs admission and <see cref="Protocol.ConnectionMade"/>; false when the connection was rejected or closed in the process.</summary>
+    private protected bool Open(Protocol protocol)
+    {
+        ConnectionAdmission admission;
+        try
+        {
+            admission = protocol.OnPolicyAdmit(this);
+        }
+        catch (Exception ex)
+        {
+            _host.OnCallbackError(protocol, ex, "admission");
+            admission = ConnectionAdmission.Reject("admission policy threw " + ex.GetType().Name);
+        }
+
+        if (admission.Decision == AdmissionDecision.Reject)
+        {
+            _host.Metrics.Rejected(admission.Reason);
+            lock (_sendLock)
+            {
+                _state = StateClosed;
+                SetReason(DisconnectReason.Policy(admission.Reason ?? "rejected"));
+                _closeRequested = true;
+                Interlocked.Exchange(ref _finished, 1);
+            }
+            CloseMedium(abort: true);
+            return false;
+        }
+
+        _admittedBy = protocol;
+        if (admission.Decision == AdmissionDecision.Overflow)
+        {
+            _host.Metrics.Overflowed(admission.Reason);
+            protocol = admission.OverflowProtocol!;
+        }
+
+        _protocol = protocol;
+        _host.Metrics.Accepted();
+        lock (_callbackLock)
+        {
+            protocol.Attach(this);
+            try
+            {
+                protocol.OnPolicyConnectionMade();
+                protocol.ConnectionMade();
+            }
+            catch (Exception ex)
+            {
+                FailCallback(protocol, ex, nameof(Protocol.ConnectionMade));
+            }
+        }
+        AfterCallback();
+        return true;
+    }
+
+    /// <summary>Delivers a received chunk to the policies and the protocol, serialised with the other callbacks.</summary>
+    private protected void Deliver(ReadOnlySpan<byte> data)
+    {
+        _bytesRead += data.Length;
+        _host.Metrics.BytesRead(data.Length);
+        lock (_callbackLock)
+        {
+            var protocol = _protocol;
+            if (protocol is null || Volatile.Read(ref _state) != StateOpen) return;
+            try
+            {
+                protocol.OnPolicyDataReceived(data);
+                protocol.DataReceived(data);
+            }
+            catch (Exception ex)
+            {
+                FailCallback(protocol, ex, nameof(Protocol.DataReceived));
+            }
+        }
+        AfterCallback();
+    }
+
+    /// <summary>The peer closed its side: flush what is buffered, then close.</summary>
+    private protected void OnPeerClosed() => Close(DisconnectReason.PeerClosed);
+
+    /// <summary>The medium failed (reset, network error).</summary>
+    private protected void OnMediumError(Exception? error)
+    {
+        lock (_sendLock)
+        {
+            if (_state != StateClosed) _state = StateClosed;
+            SetReason(new DisconnectReason(DisconnectKind.ConnectionError, error));
+        }
+        RequestClose(abort: true);
+    }
+
+    /// <summary>True when reading should stop: closing, or paused.</summary>
+    private protected bool ShouldRead => Volatile.Read(ref _state) == StateOpen && Volatile.Read(ref _readPause) == 0;
+
+    private protected bool IsClosed => Volatile.Read(ref _state) == StateClosed || Volatile.Read(ref _closeRequested);
+
+    /// <summary>
+    /// Runs <see cref="Protocol.ConnectionLost"/> exactly once, then releases the admission policies.
+    /// The medium calls it after it stopped reading and sending.
+    /// </summary>
+    private protected void Finish()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 1) return;
+        DisconnectReason reason;
+        IPushProducer? producer;
+        lock (_sendLock)
+        {
+            _state = StateClosed;
+            if (!_reasonSet) SetReason(DisconnectReason.PeerClosed);
+            reason = _reason;
+            producer = _producer;
+            _producer = null;
+            _output.Clear();
+        }
+        _writeThrottle?.Dispose();
+
+        lock (_callbackLock)
+        {
+            var protocol = _protocol;
+            if (protocol is not null)
+            {
+                try { producer?.StopProducing(); }
+                catch (Exception ex) { _host.OnCallbackError(protocol, ex, nameof(IPushProducer.StopProducing)); }
+                try { protocol.OnPolicyConnectionLost(reason); }
+                catch (Exception ex) { _host.OnCallbackError(protocol, ex, "policy ConnectionLost"); }
+                try { protocol.ConnectionLost(reason); }
+                catch (Exception ex) { _host.OnCallbackError(protocol, ex, nameof(Protocol.ConnectionLost)); }
+                protocol.Detach();
+            }
+            if (_admittedBy is { } admitted)
+            {
+                _admittedBy = null;
+                try { admitted.OnPolicyReleased(); }
+                catch (Exception ex) { _host.OnCallbackError(admitted, ex, "policy release"); }
+            }
+        }
+        _host.Metrics.Closed();
+    }
+
+    internal DisconnectReason Reason
+    {
+        get { lock (_sendLock) return _reason; }
+    }
+
+    internal void RunTimeout(Protocol protocol, TimerEntry entry)
+    {
+        lock (_callbackLock)
+        {
+            if (!ReferenceEquals(_protocol, protocol) || Volatile.Read(ref _state) == StateClosed) return;
+            if (!Protocol.ConfirmTimeout(entry)) return;
+            _host.Metrics.TimedOut();
+            try
+            {
+                protocol.InvokeTimeoutConnection();
+            }
+            catch (Exception ex)
+            {
+                FailCallback(protocol, ex, "TimeoutConnection");
+            }
+        }
+        AfterCallback();
+    }
+
+    /// <summary>Runs a callback of the policy layer under the callback lock (throttle wake-ups and similar).</summary>
+    internal void RunSerialized<TState>(Action<TState> action, TState state)
+    {
+        lock (_callbackLock)
+        {
+            if (Volatile.Read(ref _state) == StateClosed) return;
+            action(state);
+        }
+        AfterCallback();
+    }
+
+    private void Close(DisconnectReason reason)
+    {
+        bool closeNow;
+        lock (_sendLock)
+        {
+            if (_state != StateOpen) return;
+            _state = StateClosing;
+            SetReason(reason);
+            closeNow = _output.IsEmpty;
+        }
+        if (closeNow) RequestClose(abort: false);
+        else OnOutputPending();
+    }
+
+    private void RequestClose(bool abort)
+    {
+        lock (_sendLock)
+        {
+            if (_closeRequested) return;
+            _closeRequested = true;
+            _state = StateClosed;
+        }
+        CloseMedium(abort);
+    }
+
+    private void FailCallback(Protocol protocol, Exception ex, string callback)
+    {
+        _host.OnCallbackError(protocol, ex, callback);
+        Abort(new DisconnectReason(DisconnectKind.CallbackError, ex, callback + " threw " + ex.GetType().Name));
+    }
+
+    private void SetReason(DisconnectReason reason)
+    {
+        if (_reasonSet) return;
+        _reason = reason;
+        _reasonSet = true;
+    }
+}
+
+/// <summary>Why reading is paused; reading runs only when no reason remains.</summary>
+[Flags]
+internal enum ReadPauseReason
+{
+    User = 1,
+    Backpressure = 2,
+    Throttle = 4,
+}
