@@ -34,6 +34,9 @@ public sealed class ProtocolTestHost : IDisposable
 
     internal ConnectionHost Host { get; }
 
+    /// <summary>Timer entries (timeouts, throttle wake-ups) currently scheduled: zero once every connection closed.</summary>
+    public int PendingTimers => Host.Timers.Count;
+
     /// <summary>
     /// Opens an in-memory connection from <paramref name="remote"/> (default 127.0.0.1 on a fresh port): runs the
     /// admission policies and, if admitted, ConnectionMade. Check <see cref="TestConnection.WasRejected"/>.
