@@ -14,6 +14,7 @@ namespace ProtocolSdk.Testing;
 /// </summary>
 public sealed class ProtocolTestHost : IDisposable
 {
+    private readonly System.Collections.Generic.List<TestTransport> _connections = new();
     private int _nextPort = 40000;
 
     /// <summary>Creates a host with its own fake clock, starting at 2000-01-01 UTC.</summary>
@@ -46,6 +47,7 @@ public sealed class ProtocolTestHost : IDisposable
         ArgumentNullException.ThrowIfNull(protocol);
         remote ??= new IPEndPoint(IPAddress.Loopback, _nextPort++);
         var transport = new TestTransport(Host, remote, new IPEndPoint(IPAddress.Loopback, 7000));
+        _connections.Add(transport);
         transport.Start(protocol);
         return new TestConnection(transport);
     }
@@ -67,6 +69,14 @@ public sealed class ProtocolTestHost : IDisposable
         }
     }
 
-    /// <summary>Stops the host's timers.</summary>
-    public void Dispose() => Host.Dispose();
+    /// <summary>Closes every connection still open (reason <see cref="DisconnectKind.ServerShutdown"/>), like a server's dispose, then stops the timers.</summary>
+    public void Dispose()
+    {
+        foreach (var transport in _connections)
+        {
+            transport.Abort(DisconnectReason.ServerShutdown);
+        }
+        _connections.Clear();
+        Host.Dispose();
+    }
 }

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Time.Testing;
+using ProtocolSdk.Timers;
+
+namespace ProtocolSdk.Tests.Unit;
+
+public class TimerWheelTests
+{
+    private sealed class Probe(FakeTimeProvider clock) : TimerEntry
+    {
+        public readonly List<DateTimeOffset> Fired = new();
+        internal override void Fire() => Fired.Add(clock.GetUtcNow());
+    }
+
+    private static void Advance(FakeTimeProvider clock, TimeSpan by)
+    {
+        for (var left = by; left > TimeSpan.Zero; left -= TimeSpan.FromMilliseconds(5))
+        {
+            clock.Advance(left < TimeSpan.FromMilliseconds(5) ? left : TimeSpan.FromMilliseconds(5));
+        }
+    }
+
+    [Fact]
+    public void Thousands_of_entries_fire_within_50ms_of_their_deadlines()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var start = clock.GetUtcNow();
+        var random = new Random(3);
+        var probes = Enumerable.Range(0, 5000).Select(_ => new Probe(clock)).ToArray();
+        var deadlines = new TimeSpan[probes.Length];
+        for (int i = 0; i < probes.Length; i++)
+        {
+            deadlines[i] = TimeSpan.FromMilliseconds(random.Next(1, 12_000));
+            wheel.Schedule(probes[i], wheel.DeadlineAfter(deadlines[i]));
+        }
+        Assert.Equal(5000, wheel.Count);
+        Advance(clock, TimeSpan.FromSeconds(12.1));
+        for (int i = 0; i < probes.Length; i++)
+        {
+            var fired = Assert.Single(probes[i].Fired) - start;
+            Assert.InRange(fired, deadlines[i], deadlines[i] + TimeSpan.FromMilliseconds(50));
+        }
+        Assert.Equal(0, wheel.Count);
+    }
+
+    [Fact]
+    public void Postpone_moves_the_deadline_without_refiling_and_cancel_stops_it()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var start = clock.GetUtcNow();
+        var postponed = new Probe(clock);
+        var cancelled = new Probe(clock);
+        wheel.Schedule(postponed, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
+        wheel.Schedule(cancelled, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
+        Advance(clock, TimeSpan.FromMilliseconds(800));
+        TimerWheel.Postpone(postponed, wheel.DeadlineAfter(TimeSpan.FromSeconds(7))); // past a wheel revolution
+        wheel.Cancel(cancelled);
+        wheel.Cancel(cancelled); // twice: harmless
+        Advance(clock, TimeSpan.FromSeconds(8));
+        Assert.Empty(cancelled.Fired);
+        var firedAt = Assert.Single(postponed.Fired) - start;
+        Assert.InRange(firedAt, TimeSpan.FromSeconds(7.8), TimeSpan.FromSeconds(7.85));
+    }
+
+    [Fact]
+    public void Postpone_of_an_entry_that_is_not_scheduled_does_nothing()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var probe = new Probe(clock);
+        TimerWheel.Postpone(probe, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
+        Advance(clock, TimeSpan.FromSeconds(2));
+        Assert.Empty(probe.Fired);
+        Assert.Equal(0, wheel.Count);
+    }
+
+    [Fact]
+    public void Postpone_is_allocation_free()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var probe = new Probe(clock);
+        wheel.Schedule(probe, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
+        for (int i = 0; i < 100; i++) TimerWheel.Postpone(probe, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++) TimerWheel.Postpone(probe, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
