@@ -1,6 +1,6 @@
 using System;
 using System.Net;
-using System.Threading;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 using ProtocolSdk;
 
@@ -23,12 +23,19 @@ for (int i = 0; i < args.Length; i++)
 await using var server = await ProtocolServer.ListenTcpAsync<EchoProtocol>(new IPEndPoint(IPAddress.Any, port));
 Console.WriteLine($"Echo server listening on {server.LocalEndPoint} (port {server.LocalEndPoint.Port}); Ctrl+C to stop.");
 
+// Ctrl+C or SIGTERM: stop accepting, close connections, then exit.
 var stop = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 await stop.Task;
-Console.WriteLine("Stopping.");
+Console.WriteLine($"Stopping; closing {server.ConnectionCount} connection(s).");
 return 0;
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+}
 
 /// <summary>Writes back every byte it receives.</summary>
 public sealed class EchoProtocol : Protocol
