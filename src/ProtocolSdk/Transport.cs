@@ -104,7 +104,7 @@ public abstract class Transport
     public void Write(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty || Volatile.Read(ref _state) == StateClosed) return;
-        _protocol?.OnPolicyDataWritten(data);
+        _protocol?.InvokeDataWritten(data);
 
         bool outputPending = false;
         lock (_sendLock)
@@ -297,7 +297,7 @@ public abstract class Transport
         ConnectionAdmission admission;
         try
         {
-            admission = protocol.OnPolicyAdmit(this);
+            admission = protocol.InvokeAdmit(this);
         }
         catch (Exception ex)
         {
@@ -333,7 +333,7 @@ public abstract class Transport
             protocol.Attach(this);
             try
             {
-                protocol.OnPolicyConnectionMade();
+                protocol.InvokeConnectionMade();
                 protocol.ConnectionMade();
             }
             catch (Exception ex)
@@ -356,7 +356,7 @@ public abstract class Transport
             if (protocol is null || Volatile.Read(ref _state) != StateOpen) return;
             try
             {
-                protocol.OnPolicyDataReceived(data);
+                protocol.InvokeDataReceived(data);
                 protocol.DataReceived(data);
             }
             catch (Exception ex)
@@ -413,7 +413,7 @@ public abstract class Transport
             {
                 try { producer?.StopProducing(); }
                 catch (Exception ex) { _host.OnCallbackError(protocol, ex, nameof(IPushProducer.StopProducing)); }
-                try { protocol.OnPolicyConnectionLost(reason); }
+                try { protocol.InvokeConnectionLost(reason); }
                 catch (Exception ex) { _host.OnCallbackError(protocol, ex, "policy ConnectionLost"); }
                 try { protocol.ConnectionLost(reason); }
                 catch (Exception ex) { _host.OnCallbackError(protocol, ex, nameof(Protocol.ConnectionLost)); }
@@ -422,7 +422,7 @@ public abstract class Transport
             if (_admittedBy is { } admitted)
             {
                 _admittedBy = null;
-                try { admitted.OnPolicyReleased(); }
+                try { admitted.InvokeReleased(); }
                 catch (Exception ex) { _host.OnCallbackError(admitted, ex, "policy release"); }
             }
         }
