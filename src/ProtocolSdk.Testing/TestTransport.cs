@@ -68,6 +68,14 @@ public sealed class TestTransport : Transport
         return bytes;
     }
 
+    /// <summary>
+    /// Simulates received bytes that wait for the server to read them (the server's side is late, e.g. a starved
+    /// thread pool). Policies that judge the peer's speed, like <c>[MinDataRate]</c>, must not count such time.
+    /// </summary>
+    public int SimulatedUnreadBytes { get; set; }
+
+    internal override int PendingInboundBytes => SimulatedUnreadBytes;
+
     /// <summary>Forgets what was written without allocating (keeps the record's capacity).</summary>
     public void ClearWritten() => _written.ResetWrittenCount();
 

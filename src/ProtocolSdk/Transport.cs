@@ -92,6 +92,9 @@ public abstract class Transport
 
     internal Protocol? CurrentProtocol => _protocol;
 
+    /// <summary>Received bytes waiting in the medium that the receive loop has not read yet (our side is behind).</summary>
+    internal virtual int PendingInboundBytes => 0;
+
     /// <summary>Largest receive the medium should ask for (a read throttle lowers it to its budget).</summary>
     internal int ReadSizeLimit { get; set; } = int.MaxValue;
 

@@ -41,6 +41,22 @@ internal sealed class SocketTransport : Transport
 
     public override IPEndPoint LocalEndPoint => _local;
 
+    internal override int PendingInboundBytes
+    {
+        get
+        {
+            if (Volatile.Read(ref _mediumClosed) != 0 || !ShouldRead) return 0;
+            try
+            {
+                return _socket.Available;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return 0;
+            }
+        }
+    }
+
     /// <summary>Runs the connection to its end: admission, ConnectionMade, the receive loop, ConnectionLost.</summary>
     public async Task RunAsync(Protocol protocol)
     {

@@ -1,0 +1,114 @@
+using System;
+using System.ComponentModel;
+using ProtocolSdk.Timers;
+
+namespace ProtocolSdk.Policies;
+
+/// <summary>The configuration of a <c>[MinDataRate]</c>, held in a static field of the generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public sealed class MinDataRatePolicy
+{
+    /// <summary>Creates the policy.</summary>
+    public MinDataRatePolicy(double bytesPerSecond, double graceSeconds)
+    {
+        if (!(bytesPerSecond > 0) || double.IsInfinity(bytesPerSecond))
+            throw new ArgumentOutOfRangeException(nameof(bytesPerSecond), bytesPerSecond, "Must be positive and finite.");
+        if (!(graceSeconds > 0) || double.IsInfinity(graceSeconds))
+            throw new ArgumentOutOfRangeException(nameof(graceSeconds), graceSeconds, "Must be positive and finite.");
+        BytesPerSecond = bytesPerSecond;
+        Grace = TimeSpan.FromSeconds(graceSeconds);
+    }
+
+    /// <summary>Minimum inbound rate.</summary>
+    public double BytesPerSecond { get; }
+
+    /// <summary>Grace period and window length.</summary>
+    public TimeSpan Grace { get; }
+
+    /// <summary>Starts watching a connection; call from the connection-made hook.</summary>
+    public MinDataRateSession Start(Transport transport)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        return new MinDataRateSession(new Watch(this, transport));
+    }
+
+    /// <summary>
+    /// Samples the connection every 250 ms of wheel time. A sample counts toward the window only when the connection
+    /// was really waiting for the peer: reading not paused at either end of the sample, and no received bytes already
+    /// waiting in the socket (which would mean our side, not the peer, was slow).
+    /// </summary>
+    internal sealed class Watch : TimerEntry
+    {
+        private static readonly TimeSpan Sample = TimeSpan.FromMilliseconds(250);
+
+        private readonly MinDataRatePolicy _policy;
+        private readonly Transport _transport;
+        private readonly TimerWheel _wheel;
+        private long _lastBytes;
+        private bool _wasPaused;
+        private TimeSpan _counted;
+        private long _windowBytes;
+        private volatile bool _stopped;
+
+        public Watch(MinDataRatePolicy policy, Transport transport)
+        {
+            _policy = policy;
+            _transport = transport;
+            _wheel = transport.Timers;
+            _lastBytes = transport.BytesReceived;
+            _wasPaused = transport.IsReadingPaused;
+            _wheel.Schedule(this, _wheel.DeadlineAfter(Sample));
+        }
+
+        internal override void Fire()
+        {
+            if (_stopped) return;
+            _transport.RunSerialized(static watch => watch.OnSample(), this);
+            if (!_stopped && !_transport.IsClosing) _wheel.Schedule(this, _wheel.DeadlineAfter(Sample));
+        }
+
+        private void OnSample()
+        {
+            long bytes = _transport.BytesReceived;
+            long received = bytes - _lastBytes;
+            _lastBytes = bytes;
+            bool paused = _transport.IsReadingPaused;
+            bool ourSideLate = _transport.PendingInboundBytes > 0;
+            bool counts = !paused && !_wasPaused && !ourSideLate;
+            _wasPaused = paused;
+            if (!counts) return;
+
+            _counted += Sample;
+            _windowBytes += received;
+            if (_counted < _policy.Grace) return;
+            double required = _policy.BytesPerSecond * _counted.TotalSeconds;
+            if (_windowBytes < required)
+            {
+                _stopped = true;
+                _transport.Abort(DisconnectReason.Policy(
+                    $"inbound data rate {_windowBytes / _counted.TotalSeconds:F1} B/s stayed below the minimum {_policy.BytesPerSecond} B/s"));
+                return;
+            }
+            _counted = TimeSpan.Zero; // next window
+            _windowBytes = 0;
+        }
+
+        public void Stop()
+        {
+            _stopped = true;
+            _wheel.Cancel(this);
+        }
+    }
+}
+
+/// <summary>A connection's min-data-rate watch, kept in a field of the generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct MinDataRateSession
+{
+    private readonly MinDataRatePolicy.Watch? _watch;
+
+    internal MinDataRateSession(MinDataRatePolicy.Watch watch) => _watch = watch;
+
+    /// <summary>Stops watching; call from the connection-lost hook.</summary>
+    public void Stop() => _watch?.Stop();
+}
