@@ -1,0 +1,34 @@
+using System.Collections.Generic;
+using System.Net;
+
+namespace ProtocolSdk.Hosting;
+
+/// <summary>
+/// Settings of a protocol server run by the generic host (see
+/// <see cref="ProtocolServerServiceCollectionExtensions.AddProtocolServer{TProtocol}(Microsoft.Extensions.DependencyInjection.IServiceCollection, System.Action{ProtocolServerHostOptions})"/>).
+/// Every setting has a working default.
+/// </summary>
+public sealed class ProtocolServerHostOptions
+{
+    /// <summary>The endpoint used when <see cref="Endpoints"/> is left empty: 127.0.0.1:7000.</summary>
+    public static IPEndPoint DefaultEndpoint => new(IPAddress.Loopback, 7000);
+
+    /// <summary>
+    /// Where to listen; one server per endpoint, all serving the same protocol type. Port 0 picks a free port
+    /// (read it back from <see cref="ProtocolServerHost{TProtocol}.LocalEndPoints"/>). When the list is empty at
+    /// start, the server listens on <see cref="DefaultEndpoint"/> (127.0.0.1:7000).
+    /// </summary>
+    public IList<IPEndPoint> Endpoints { get; } = new List<IPEndPoint>();
+
+    /// <summary>Pending-connection queue length passed to listen(); see <see cref="ProtocolServerOptions.Backlog"/>.</summary>
+    public int Backlog { get; set; } = 512;
+
+    /// <summary>Receive buffer size in bytes; see <see cref="ProtocolServerOptions.ReceiveBufferSize"/>.</summary>
+    public int ReceiveBufferSize { get; set; } = 16 * 1024;
+
+    /// <summary>Buffered-output size that pauses the producer; see <see cref="ProtocolServerOptions.HighWaterMark"/>.</summary>
+    public int HighWaterMark { get; set; } = Transport.DefaultHighWaterMark;
+
+    /// <summary>Buffered-output size at which it resumes; see <see cref="ProtocolServerOptions.LowWaterMark"/>.</summary>
+    public int LowWaterMark { get; set; } = Transport.DefaultLowWaterMark;
+}
