@@ -68,6 +68,9 @@ public sealed class TestTransport : Transport
         return bytes;
     }
 
+    /// <summary>Forgets what was written so far without allocating (keeps the recording buffer for reuse).</summary>
+    public void ClearWritten() => _written.ResetWrittenCount();
+
     /// <summary>The peer sends <paramref name="data"/> (dropped when reading is paused: call only when reading, as a real peer's bytes would wait).</summary>
     /// <exception cref="InvalidOperationException">Reading is paused; use <see cref="Transport.IsReadingPaused"/> to decide.</exception>
     public void PeerSend(ReadOnlySpan<byte> data)
