@@ -10,7 +10,7 @@ internal sealed class LoadOptions
     public double Seconds { get; private set; } = 5;
     public int Rounds { get; private set; } = 3;
     public int IdleConns { get; private set; } = 5000;
-    public int IdleSeconds { get; private set; } = 5;
+    public int IdleSeconds { get; private set; } = 8;
     public string? Loadgen { get; private set; }
     public string? Out { get; private set; }
     public List<string> Kinds { get; } = new();
@@ -54,9 +54,10 @@ internal sealed record Scenario(string Name, int Size, int Conns, int Depth);
 
 internal sealed record EchoResult(double MsgsPerS, double MBPerS, double P50, double P99, double CpuUsPerMsg, string Json);
 
-internal sealed record IdleResult(long RssBefore, long RssHeld, int Connected, int ServerFds, string Json)
+/// <summary>Idle run: server RSS before and while held; <c>Accepted</c> = server file descriptors added (one per accepted connection).</summary>
+internal sealed record IdleResult(long RssBefore, long RssHeld, int Connected, int Accepted, string Json)
 {
-    public double BytesPerConn => Connected == 0 ? double.NaN : (double)(RssHeld - RssBefore) / Connected;
+    public double BytesPerConn => Accepted <= 0 ? double.NaN : (double)(RssHeld - RssBefore) / Accepted;
 }
 
 /// <summary>
@@ -115,9 +116,9 @@ internal static class LoadDriver
                         if (o.IdleConns > 0)
                         {
                             var ir = await RunIdleAsync(loadgen, server, port, o.IdleConns, o.IdleSeconds).ConfigureAwait(false);
-                            log.AppendLine(CultureInfo.InvariantCulture, $"round {round} {kind} idle: rss_before={ir.RssBefore} rss_held={ir.RssHeld} server_fds={ir.ServerFds} {ir.Json}");
-                            Console.Error.WriteLine($"  idle: {ir.Connected} conns, server fds {ir.ServerFds}, RSS {ir.RssBefore / 1024} -> {ir.RssHeld / 1024} KiB = {ir.BytesPerConn:N0} B/conn");
-                            if (ir.Connected != o.IdleConns) { Console.Error.WriteLine($"  idle: only {ir.Connected} of {o.IdleConns} connected"); failed = true; }
+                            log.AppendLine(CultureInfo.InvariantCulture, $"round {round} {kind} idle: rss_before={ir.RssBefore} rss_held={ir.RssHeld} server_accepted={ir.Accepted} {ir.Json}");
+                            Console.Error.WriteLine($"  idle: {ir.Connected} conns, server holds {ir.Accepted}, RSS {ir.RssBefore / 1024} -> {ir.RssHeld / 1024} KiB = {ir.BytesPerConn:N0} B/conn");
+                            if (ir.Connected != o.IdleConns || ir.Accepted < ir.Connected) { Console.Error.WriteLine($"  idle: {ir.Connected} of {o.IdleConns} connected, {ir.Accepted} held by the server"); failed = true; }
                             if (!idle.TryGetValue(kind, out var list)) idle[kind] = list = new();
                             list.Add(ir);
                         }
@@ -281,6 +282,7 @@ internal static class LoadDriver
     {
         await Task.Delay(1000).ConfigureAwait(false); // let the echo runs' connections close
         long before = RssBytes(server.Id);
+        int fdsBefore = FdCount(server.Id);
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = RunLoadgenAsync(loadgen, new[]
         {
@@ -289,15 +291,25 @@ internal static class LoadDriver
         }, line => { if (line.Contains("holding", StringComparison.Ordinal)) holding.TrySetResult(); });
         var first = await Task.WhenAny(holding.Task, run).ConfigureAwait(false);
         if (first != holding.Task) throw new InvalidOperationException("loadgen idle ended before holding its connections");
-        await Task.Delay(Math.Min(1500, seconds * 500)).ConfigureAwait(false); // let the server finish its accepts
+        // The handshakes are done (kernel backlog); wait until the server accepted them all (one fd each),
+        // then a little longer for its per-connection setup, before sampling.
+        var deadline = Stopwatch.StartNew();
+        while (FdCount(server.Id) - fdsBefore < conns && deadline.Elapsed.TotalSeconds < seconds - 1.5)
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+        await Task.Delay(500).ConfigureAwait(false);
         long held = RssBytes(server.Id);
-        int fds = Directory.GetFiles($"/proc/{server.Id}/fd").Length;
+        int accepted = FdCount(server.Id) - fdsBefore;
         var (json, rc) = await run.ConfigureAwait(false);
         if (rc != 0 || json.Length == 0) throw new InvalidOperationException($"loadgen idle failed (exit {rc}): {json}");
         using var doc = JsonDocument.Parse(json);
         int connected = doc.RootElement.GetProperty("connected").GetInt32();
-        return new IdleResult(before, held, connected, fds, json);
+        if (accepted < connected) Console.Error.WriteLine($"  idle: the server held only {accepted} of {connected} connections when sampled");
+        return new IdleResult(before, held, connected, accepted, json);
     }
+
+    private static int FdCount(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 
     private static long RssBytes(int pid)
     {
@@ -356,14 +368,14 @@ internal static class LoadDriver
         {
             sb.AppendLine(c, $"### Memory per idle connection ({o.IdleConns} connections held {o.IdleSeconds} s, VmRSS delta / connections, medians of {o.Rounds})");
             sb.AppendLine();
-            sb.AppendLine("| server | RSS before MiB | RSS held MiB | server fds while held | bytes per connection | per round | vs Kestrel |");
+            sb.AppendLine("| server | RSS before MiB | RSS held MiB | connections held by the server | bytes per connection (RSS delta / held) | per round | vs Kestrel |");
             sb.AppendLine("|---|---:|---:|---:|---:|---|---:|");
             double kestrel = idle.TryGetValue("kestrel", out var kl) ? Median(kl.Select(r => r.BytesPerConn)) : double.NaN;
             foreach (string kind in o.Kinds)
             {
                 if (!idle.TryGetValue(kind, out var list)) continue;
                 double m = Median(list.Select(r => r.BytesPerConn));
-                sb.AppendLine(c, $"| {kind} | {Median(list.Select(r => r.RssBefore / 1048576.0)):N1} | {Median(list.Select(r => r.RssHeld / 1048576.0)):N1} | {Median(list.Select(r => (double)r.ServerFds)):N0} | {m:N0} | {string.Join(" / ", list.Select(r => r.BytesPerConn.ToString("N0", c)))} | {m / kestrel:N2}x |");
+                sb.AppendLine(c, $"| {kind} | {Median(list.Select(r => r.RssBefore / 1048576.0)):N1} | {Median(list.Select(r => r.RssHeld / 1048576.0)):N1} | {Median(list.Select(r => (double)r.Accepted)):N0} | {m:N0} | {string.Join(" / ", list.Select(r => r.BytesPerConn.ToString("N0", c)))} | {m / kestrel:N2}x |");
             }
             sb.AppendLine();
         }
