@@ -1,1 +1,70 @@
-namespace ProtocolSdk.Benchmarks; internal static class Program { private static int Main() => 0; }
+using System.Globalization;
+
+namespace ProtocolSdk.Benchmarks;
+
+/// <summary>
+/// One executable, several modes (see docs/performance.md):
+/// <c>serve-sdk</c>, <c>serve-sdk-policies</c>, <c>serve-kestrel</c> (echo servers, print "listening on PORT"),
+/// <c>load</c> (drives them with the C loadgen and prints Markdown tables), <c>micro</c> (BenchmarkDotNet).
+/// </summary>
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            PrintUsage();
+            return 2;
+        }
+        string mode = args[0];
+        string[] rest = args[1..];
+        try
+        {
+            switch (mode)
+            {
+                case "serve-sdk":
+                    return await Servers.ServeSdkAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-policies":
+                    return await Servers.ServeSdkPoliciesAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-kestrel":
+                    return await Servers.ServeKestrelAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "load":
+                    return await LoadDriver.RunAsync(LoadOptions.Parse(rest)).ConfigureAwait(false);
+                case "micro":
+                    return Micro.Run(rest);
+                default:
+                    PrintUsage();
+                    return 2;
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            PrintUsage();
+            return 2;
+        }
+    }
+
+    private static int GetPort(string[] args)
+    {
+        for (int i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--port") return int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+
+    private static void PrintUsage()
+    {
+        Console.Error.WriteLine("""
+            usage: ProtocolSdk.Benchmarks <mode> [options]
+              serve-sdk --port N            ProtocolSdk echo server (port 0 = any free port)
+              serve-sdk-policies --port N   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] (build with -p:Policies=true)
+              serve-kestrel --port N        Kestrel raw TCP echo (UseConnectionHandler)
+                                            (serve-*: add --exit-on-stdin-close to stop when the parent goes away)
+              load [--seconds S] [--rounds R] [--idle-conns N] [--loadgen PATH] [--out FILE] [--kinds sdk,kestrel,...]
+                                            runs every server kind as a child process against loadgen, prints Markdown
+              micro [BenchmarkDotNet args]  allocation/latency micro-benchmarks (e.g. micro --filter '*')
+            """);
+    }
+}

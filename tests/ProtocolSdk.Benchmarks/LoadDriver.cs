@@ -1,0 +1,388 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ProtocolSdk.Benchmarks;
+
+internal sealed class LoadOptions
+{
+    public double Seconds { get; private set; } = 5;
+    public int Rounds { get; private set; } = 3;
+    public int IdleConns { get; private set; } = 5000;
+    public int IdleSeconds { get; private set; } = 8;
+    public string? Loadgen { get; private set; }
+    public string? Out { get; private set; }
+    public List<string> Kinds { get; } = new();
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var o = new LoadOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--seconds": o.Seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--rounds": o.Rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--idle-conns": o.IdleConns = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--idle-seconds": o.IdleSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--loadgen": o.Loadgen = Next(); break;
+                case "--out": o.Out = Next(); break;
+                case "--kinds": o.Kinds.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
+                default: throw new ArgumentException($"unknown load option {args[i]}");
+            }
+        }
+        if (o.Seconds <= 0 || o.Rounds <= 0 || o.IdleConns < 0 || o.IdleSeconds <= 0) throw new ArgumentException("--seconds, --rounds, --idle-seconds must be positive");
+        if (o.Kinds.Count == 0)
+        {
+            o.Kinds.Add("sdk");
+            o.Kinds.Add("kestrel");
+#if POLICIES
+            o.Kinds.Add("sdk-policies");
+#endif
+        }
+        foreach (var k in o.Kinds)
+        {
+            if (k is not ("sdk" or "kestrel" or "sdk-policies")) throw new ArgumentException($"unknown server kind {k}");
+        }
+        return o;
+    }
+}
+
+internal sealed record Scenario(string Name, int Size, int Conns, int Depth);
+
+internal sealed record EchoResult(double MsgsPerS, double MBPerS, double P50, double P99, double CpuUsPerMsg, string Json);
+
+/// <summary>Idle run: server RSS before and while held; <c>Accepted</c> = server file descriptors added (one per accepted connection).</summary>
+internal sealed record IdleResult(long RssBefore, long RssHeld, int Connected, int Accepted, string Json)
+{
+    public double BytesPerConn => Accepted <= 0 ? double.NaN : (double)(RssHeld - RssBefore) / Accepted;
+}
+
+/// <summary>
+/// Runs each server kind as a child process of this executable and drives it with the C loadgen, alternating
+/// kinds (A B A B ...) across rounds so that background load on a shared machine hits all of them alike.
+/// </summary>
+internal static class LoadDriver
+{
+    private static readonly Scenario[] Scenarios =
+    {
+        new("64 B messages, 64 connections x 16 in flight", 64, 64, 16),
+        new("16 KiB messages, 64 connections x 1 in flight", 16 * 1024, 64, 1),
+    };
+
+    private static readonly List<Process> Children = new();
+
+    public static async Task<int> RunAsync(LoadOptions o)
+    {
+        string loadgen = o.Loadgen ?? Environment.GetEnvironmentVariable("LOADGEN") ?? "loadgen";
+        if (!File.Exists(loadgen) && !loadgen.Contains('/'))
+        {
+            var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, loadgen)).FirstOrDefault(File.Exists);
+            if (found is null)
+            {
+                Console.Error.WriteLine("loadgen not found: pass --loadgen PATH or set LOADGEN (build: gcc -O2 -pthread -o loadgen loadgen.c)");
+                return 2;
+            }
+            loadgen = found;
+        }
+
+        Console.CancelKeyPress += (_, e) => { KillChildren(); };
+        var echo = new Dictionary<(int Scenario, string Kind), List<EchoResult>>();
+        var idle = new Dictionary<string, List<IdleResult>>();
+        bool failed = false;
+        var log = new StringBuilder();
+        try
+        {
+            for (int round = 1; round <= o.Rounds; round++)
+            {
+                foreach (string kind in o.Kinds)
+                {
+                    Console.Error.WriteLine($"round {round}/{o.Rounds}: {kind}");
+                    var (server, port) = await StartServerAsync(kind).ConfigureAwait(false);
+                    try
+                    {
+                        for (int s = 0; s < Scenarios.Length; s++)
+                        {
+                            var sc = Scenarios[s];
+                            var r = await RunEchoAsync(loadgen, server, port, sc, o.Seconds).ConfigureAwait(false);
+                            log.AppendLine(CultureInfo.InvariantCulture, $"round {round} {kind} size={sc.Size}: {r.Json}");
+                            Console.Error.WriteLine($"  {sc.Size,5} B: {r.MsgsPerS,12:N0} msgs/s  {r.MBPerS,8:N1} MB/s  p50 {r.P50} us  p99 {r.P99} us  cpu {r.CpuUsPerMsg:N2} us/msg");
+                            if (!CheckEcho(r.Json, sc)) failed = true;
+                            if (!echo.TryGetValue((s, kind), out var list)) echo[(s, kind)] = list = new();
+                            list.Add(r);
+                        }
+                        if (o.IdleConns > 0)
+                        {
+                            var ir = await RunIdleAsync(loadgen, server, port, o.IdleConns, o.IdleSeconds).ConfigureAwait(false);
+                            log.AppendLine(CultureInfo.InvariantCulture, $"round {round} {kind} idle: rss_before={ir.RssBefore} rss_held={ir.RssHeld} server_accepted={ir.Accepted} {ir.Json}");
+                            Console.Error.WriteLine($"  idle: {ir.Connected} conns, server holds {ir.Accepted}, RSS {ir.RssBefore / 1024} -> {ir.RssHeld / 1024} KiB = {ir.BytesPerConn:N0} B/conn");
+                            if (ir.Connected != o.IdleConns) { Console.Error.WriteLine($"  idle: {ir.Connected} of {o.IdleConns} connected, {ir.Accepted} held by the server"); failed = true; }
+                            if (!idle.TryGetValue(kind, out var list)) idle[kind] = list = new();
+                            list.Add(ir);
+                        }
+                    }
+                    finally
+                    {
+                        await StopServerAsync(server).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            KillChildren();
+        }
+
+        string report = Report(o, echo, idle);
+        Console.WriteLine(report);
+        if (o.Out is not null)
+        {
+            await File.WriteAllTextAsync(o.Out, report + "\n<details><summary>raw loadgen output</summary>\n\n```\n" + log + "```\n</details>\n").ConfigureAwait(false);
+            Console.Error.WriteLine($"written to {o.Out}");
+        }
+        return failed ? 1 : 0;
+    }
+
+    private static bool CheckEcho(string json, Scenario sc)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        long mismatch = root.GetProperty("mismatch_bytes").GetInt64();
+        long errors = root.GetProperty("errors").GetInt64();
+        long ok = root.GetProperty("conns_ok").GetInt64();
+        if (mismatch != 0 || errors != 0 || ok != sc.Conns)
+        {
+            Console.Error.WriteLine($"  INVALID RUN: mismatch_bytes={mismatch} errors={errors} conns_ok={ok}");
+            return false;
+        }
+        return true;
+    }
+
+    // ---- Child processes ----------------------------------------------------------------------
+
+    private static async Task<(Process Server, int Port)> StartServerAsync(string kind)
+    {
+        var psi = new ProcessStartInfo { FileName = DotnetHost(), RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(typeof(LoadDriver).Assembly.Location);
+        psi.ArgumentList.Add("serve-" + kind);
+        psi.ArgumentList.Add("--port");
+        psi.ArgumentList.Add("0");
+        psi.ArgumentList.Add("--exit-on-stdin-close"); // if this driver dies, the server follows
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
+        lock (Children) Children.Add(p);
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [{kind} {p.Id}] {e.Data}"); };
+        p.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            string? line = await p.StandardOutput.ReadLineAsync(cts.Token).ConfigureAwait(false);
+            if (line is null) throw new InvalidOperationException($"serve-{kind} exited before it was ready (exit code {(p.WaitForExit(5000) ? p.ExitCode : -1)})");
+            if (line.StartsWith("listening on ", StringComparison.Ordinal))
+            {
+                int port = int.Parse(line["listening on ".Length..], CultureInfo.InvariantCulture);
+                _ = DrainAsync(p.StandardOutput);
+                return (p, port);
+            }
+        }
+    }
+
+    private static async Task DrainAsync(StreamReader reader)
+    {
+        try { while (await reader.ReadLineAsync().ConfigureAwait(false) is not null) { } } catch (IOException) { } catch (ObjectDisposedException) { }
+    }
+
+    private static string DotnetHost()
+    {
+        string? self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
+        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+    }
+
+    private static async Task StopServerAsync(Process p)
+    {
+        try
+        {
+            if (!p.HasExited)
+            {
+                p.StandardInput.Close(); // graceful: the server stops when stdin closes
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try { await p.WaitForExitAsync(cts.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { p.Kill(); await p.WaitForExitAsync().ConfigureAwait(false); }
+            }
+        }
+        finally
+        {
+            lock (Children) Children.Remove(p);
+            p.Dispose();
+        }
+    }
+
+    private static void KillChildren()
+    {
+        Process[] left;
+        lock (Children) { left = Children.ToArray(); Children.Clear(); }
+        foreach (var p in left)
+        {
+            try
+            {
+                if (!p.HasExited) { p.Kill(); p.WaitForExit(10_000); }
+            }
+            catch (InvalidOperationException) { }
+        }
+    }
+
+    private static async Task<(string Stdout, int ExitCode)> RunLoadgenAsync(string loadgen, IEnumerable<string> args, Action<string>? onStderr = null)
+    {
+        var psi = new ProcessStartInfo { FileName = loadgen, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start loadgen");
+        lock (Children) Children.Add(p);
+        try
+        {
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) onStderr?.Invoke(e.Data); };
+            p.BeginErrorReadLine();
+            string stdout = await p.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+            await p.WaitForExitAsync().ConfigureAwait(false);
+            return (stdout.Trim(), p.ExitCode);
+        }
+        finally
+        {
+            lock (Children) Children.Remove(p);
+            p.Dispose();
+        }
+    }
+
+    // ---- Measurements ---------------------------------------------------------------------------
+
+    private static async Task<EchoResult> RunEchoAsync(string loadgen, Process server, int port, Scenario sc, double seconds)
+    {
+        // CPU is sampled over the whole loadgen run (1 s warm-up included); messages are scaled to match.
+        double cpuBefore = CpuSeconds(server.Id);
+        var sw = Stopwatch.StartNew();
+        var (json, rc) = await RunLoadgenAsync(loadgen, new[]
+        {
+            "echo", "--port", port.ToString(CultureInfo.InvariantCulture), "--conns", sc.Conns.ToString(CultureInfo.InvariantCulture),
+            "--size", sc.Size.ToString(CultureInfo.InvariantCulture), "--depth", sc.Depth.ToString(CultureInfo.InvariantCulture),
+            "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--warmup", "1",
+        }).ConfigureAwait(false);
+        double wall = sw.Elapsed.TotalSeconds;
+        double cpu = CpuSeconds(server.Id) - cpuBefore;
+        if (rc != 0 || json.Length == 0) throw new InvalidOperationException($"loadgen echo failed (exit {rc}): {json}");
+        using var doc = JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        double msgsPerS = r.GetProperty("msgs_per_s").GetDouble();
+        double approxMsgs = msgsPerS * wall; // messages over the whole run, at the measured rate
+        return new EchoResult(msgsPerS, r.GetProperty("mb_per_s").GetDouble(), r.GetProperty("lat_p50_us").GetDouble(),
+            r.GetProperty("lat_p99_us").GetDouble(), approxMsgs > 0 ? cpu * 1e6 / approxMsgs : double.NaN, json);
+    }
+
+    private static async Task<IdleResult> RunIdleAsync(string loadgen, Process server, int port, int conns, int seconds)
+    {
+        await Task.Delay(1000).ConfigureAwait(false); // let the echo runs' connections close
+        long before = RssBytes(server.Id);
+        int fdsBefore = FdCount(server.Id);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = RunLoadgenAsync(loadgen, new[]
+        {
+            "idle", "--port", port.ToString(CultureInfo.InvariantCulture), "--conns", conns.ToString(CultureInfo.InvariantCulture),
+            "--seconds", seconds.ToString(CultureInfo.InvariantCulture),
+        }, line => { if (line.Contains("holding", StringComparison.Ordinal)) holding.TrySetResult(); });
+        var first = await Task.WhenAny(holding.Task, run).ConfigureAwait(false);
+        if (first != holding.Task) throw new InvalidOperationException("loadgen idle ended before holding its connections");
+        // The handshakes are done (kernel backlog); wait until the server accepted them all (one fd each),
+        // then a little longer for its per-connection setup, before sampling.
+        var deadline = Stopwatch.StartNew();
+        while (FdCount(server.Id) - fdsBefore < conns && deadline.Elapsed.TotalSeconds < seconds - 1.5)
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+        await Task.Delay(500).ConfigureAwait(false);
+        long held = RssBytes(server.Id);
+        int accepted = FdCount(server.Id) - fdsBefore;
+        var (json, rc) = await run.ConfigureAwait(false);
+        if (rc != 0 || json.Length == 0) throw new InvalidOperationException($"loadgen idle failed (exit {rc}): {json}");
+        using var doc = JsonDocument.Parse(json);
+        int connected = doc.RootElement.GetProperty("connected").GetInt32();
+        if (accepted < connected) Console.Error.WriteLine($"  idle: the server held only {accepted} of {connected} connections when sampled");
+        return new IdleResult(before, held, connected, accepted, json);
+    }
+
+    private static int FdCount(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    private static long RssBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return long.Parse(parts[1], CultureInfo.InvariantCulture) * 1024; // kB
+            }
+        }
+        throw new InvalidOperationException("no VmRSS");
+    }
+
+    private static double CpuSeconds(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // fields[0] is field 3 (state): utime is field 14, stime field 15, in clock ticks (100 Hz on Linux).
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    // ---- Report ---------------------------------------------------------------------------------
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Where(x => !double.IsNaN(x)).OrderBy(x => x).ToArray();
+        if (v.Length == 0) return double.NaN;
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static string Report(LoadOptions o, Dictionary<(int, string), List<EchoResult>> echo, Dictionary<string, List<IdleResult>> idle)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(c, $"Runs: {o.Rounds} rounds, server kinds alternated in the order {string.Join(", ", o.Kinds)} each round; loadgen echo {o.Seconds} s measured after 1 s warm-up, 1 loadgen thread; {Environment.ProcessorCount} cores shared by server and loadgen; .NET {Environment.Version}.");
+        string? inline = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
+        if (inline is not null) sb.AppendLine(c, $"DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS={inline}");
+        sb.AppendLine();
+        for (int s = 0; s < Scenarios.Length; s++)
+        {
+            sb.AppendLine(c, $"### Echo: {Scenarios[s].Name} (medians of {o.Rounds})");
+            sb.AppendLine();
+            sb.AppendLine("| server | msgs/s | MB/s | p50 µs | p99 µs | server CPU µs/msg | msgs/s per round | msgs/s vs Kestrel (medians) | median of per-round ratios | CPU/msg vs Kestrel |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+            echo.TryGetValue((s, "kestrel"), out var kl);
+            double kestrel = kl is null ? double.NaN : Median(kl.Select(r => r.MsgsPerS));
+            double kestrelCpu = kl is null ? double.NaN : Median(kl.Select(r => r.CpuUsPerMsg));
+            foreach (string kind in o.Kinds)
+            {
+                if (!echo.TryGetValue((s, kind), out var list)) continue;
+                double m = Median(list.Select(r => r.MsgsPerS));
+                // Runs of one round are next to each other in time: their ratio cancels slow drifts of the background load.
+                double paired = kl is null ? double.NaN : Median(list.Zip(kl, (a, b) => a.MsgsPerS / b.MsgsPerS));
+                sb.AppendLine(c, $"| {kind} | {m:N0} | {Median(list.Select(r => r.MBPerS)):N1} | {Median(list.Select(r => r.P50)):N0} | {Median(list.Select(r => r.P99)):N0} | {Median(list.Select(r => r.CpuUsPerMsg)):N2} | {string.Join(" / ", list.Select(r => r.MsgsPerS.ToString("N0", c)))} | {m / kestrel:N2}x | {paired:N2}x | {Median(list.Select(r => r.CpuUsPerMsg)) / kestrelCpu:N2}x |");
+            }
+            sb.AppendLine();
+        }
+        if (idle.Count > 0)
+        {
+            sb.AppendLine(c, $"### Memory per idle connection ({o.IdleConns} connections held {o.IdleSeconds} s, VmRSS delta / connections, medians of {o.Rounds})");
+            sb.AppendLine();
+            sb.AppendLine("| server | RSS before MiB | RSS held MiB | connections held by the server | bytes per connection (RSS delta / held) | per round | vs Kestrel |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---|---:|");
+            double kestrel = idle.TryGetValue("kestrel", out var kl) ? Median(kl.Select(r => r.BytesPerConn)) : double.NaN;
+            foreach (string kind in o.Kinds)
+            {
+                if (!idle.TryGetValue(kind, out var list)) continue;
+                double m = Median(list.Select(r => r.BytesPerConn));
+                sb.AppendLine(c, $"| {kind} | {Median(list.Select(r => r.RssBefore / 1048576.0)):N1} | {Median(list.Select(r => r.RssHeld / 1048576.0)):N1} | {Median(list.Select(r => (double)r.Accepted)):N0} | {m:N0} | {string.Join(" / ", list.Select(r => r.BytesPerConn.ToString("N0", c)))} | {m / kestrel:N2}x |");
+            }
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+}
