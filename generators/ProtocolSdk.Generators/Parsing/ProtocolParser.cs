@@ -132,9 +132,9 @@ internal static class ProtocolParser
 
     private static string Category(INamedTypeSymbol type)
     {
+        // Metadata names (no '@' escapes), dotted: App.Outer.Inner.
         var parts = new List<string>();
-        for (ISymbol? s = type; s is INamedTypeSymbol t; s = t.ContainingSymbol) parts.Insert(0, t.Name);
-        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Insert(0, ns.ToDisplayString());
+        for (ISymbol? s = type; s is not null and not INamespaceSymbol { IsGlobalNamespace: true }; s = s.ContainingSymbol) parts.Insert(0, s.Name);
         return string.Join(".", parts);
     }
 
