@@ -11,13 +11,25 @@ public sealed partial class OnePerPeerGreeter : Protocol
     public override void ConnectionMade() => Transport.Write("hi"u8);
 }
 
-[Throttle(WriteBytesPerSecond = 200_000)]
+[Throttle(WriteBytesPerSecond = 200_000, BurstBytes = 20_000)]
 public sealed partial class ThrottledBlaster : Protocol
 {
     public override void ConnectionMade() => Transport.Write(new byte[2_000_000]);
 }
 
-/// <summary>The generated policies on real sockets (127.0.0.1, port 0).</summary>
+/// <summary>Timing-sensitive socket tests run alone, after the parallel ones (2 shared cores).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingSensitiveSockets
+{
+    public const string Name = "Timing-sensitive sockets";
+}
+
+/// <summary>
+/// The generated policies on real sockets (127.0.0.1, port 0). The write-rate test uses a small burst so a scheduling
+/// stall on a loaded machine is followed by a catch-up of at most 0.1 s worth, and the rate is the least-squares slope of
+/// (time, bytes received) over 1..3 s, so a single late read moves it little.
+/// </summary>
+[Collection(TimingSensitiveSockets.Name)]
 public class PolicySocketTests
 {
     [Fact]
@@ -46,24 +58,20 @@ public class PolicySocketTests
         using var client = await Loopback.ConnectAsync(server.LocalEndPoint);
         var clock = Stopwatch.StartNew();
         var buffer = new byte[64 * 1024];
-        long total = 0, atOneSecond = -1;
-        double oneSecondMark = 0;
+        var samples = new List<(double Seconds, long Bytes)>();
+        long total = 0;
         using var cts = new CancellationTokenSource(Loopback.Timeout);
         while (clock.Elapsed < TimeSpan.FromSeconds(3))
         {
-            var receive = client.ReceiveAsync(buffer, SocketFlags.None, cts.Token).AsTask();
-            int n = await receive;
+            int n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
             if (n == 0) break;
             total += n;
-            if (atOneSecond < 0 && clock.Elapsed >= TimeSpan.FromSeconds(1))
-            {
-                atOneSecond = total;
-                oneSecondMark = clock.Elapsed.TotalSeconds;
-            }
+            double now = clock.Elapsed.TotalSeconds;
+            if (now >= 1) samples.Add((now, total));
         }
-        double seconds = clock.Elapsed.TotalSeconds - oneSecondMark;
-        double rate = (total - atOneSecond) / seconds;
-        Assert.True(atOneSecond > 0, "no data in the first second");
-        Assert.InRange(rate, 200_000 * 0.97, 200_000 * 1.03);
+        Assert.True(samples.Count > 20, $"only {samples.Count} reads after the first second");
+        double meanT = samples.Average(p => p.Seconds), meanB = samples.Average(p => (double)p.Bytes);
+        double slope = samples.Sum(p => (p.Seconds - meanT) * (p.Bytes - meanB)) / samples.Sum(p => (p.Seconds - meanT) * (p.Seconds - meanT));
+        Assert.InRange(slope, 200_000 * 0.97, 200_000 * 1.03);
     }
 }
