@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using System.Text;
+using ProtocolSdk.Generators.Emitting;
+using ProtocolSdk.Generators.Model;
+using ProtocolSdk.Generators.Parsing;
+
+namespace ProtocolSdk.Generators;
+
+/// <summary>
+/// Turns the policy attributes of a <c>partial</c> protocol class into straight-line overrides of the
+/// <c>Protocol.OnPolicy*</c> hooks: one <c>Namespace.Type.Policies.g.cs</c> per class.
+/// </summary>
+/// <remarks>
+/// One <c>ForAttributeWithMetadataName</c> pipeline per attribute; each transform reads the whole class (all of its
+/// policy attributes) into the same equatable <see cref="ProtocolModel"/>, so a class with several attributes
+/// yields equal models that are de-duplicated by hint name. Unrelated edits leave every step cached.
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed class PolicyGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking name of the per-attribute model steps (suffixed with the attribute, e.g. <c>ProtocolModels.Throttle</c>).</summary>
+    public const string AttributeModelsStep = "ProtocolModels.";
+
+    /// <summary>Tracking name of the step that yields one model per protocol class.</summary>
+    public const string ProtocolModelsStep = "ProtocolModels";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var throttle = Models(context, ProtocolParser.ThrottleAttribute, "Throttle");
+        var timeout = Models(context, ProtocolParser.TimeoutAttribute, "Timeout");
+        var limit = Models(context, ProtocolParser.MaxConnectionsAttribute, "MaxConnections");
+        var log = Models(context, ProtocolParser.LogTrafficAttribute, "LogTraffic");
+        var use = Models(context, ProtocolParser.UsePolicyAttribute, "UsePolicy");
+
+        var protocols = throttle
+            .Combine(timeout)
+            .Combine(limit)
+            .Combine(log)
+            .Combine(use)
+            .SelectMany(static (all, _) => Distinct(all.Left.Left.Left.Left, all.Left.Left.Left.Right, all.Left.Left.Right, all.Left.Right, all.Right))
+            .WithTrackingName(ProtocolModelsStep);
+
+        context.RegisterSourceOutput(protocols, static (spc, model) =>
+            spc.AddSource(model.HintName, SourceText.From(ProtocolEmitter.Emit(model), Encoding.UTF8)));
+    }
+
+    private static IncrementalValueProvider<ImmutableArray<ProtocolModel?>> Models(IncrementalGeneratorInitializationContext context, string attribute, string name) =>
+        context.SyntaxProvider
+            .ForAttributeWithMetadataName(attribute, ProtocolParser.IsCandidate, ProtocolParser.Parse)
+            .WithTrackingName(AttributeModelsStep + name)
+            .Collect();
+
+    private static ImmutableArray<ProtocolModel> Distinct(params ImmutableArray<ProtocolModel?>[] groups)
+    {
+        var seen = new HashSet<string>();
+        var result = ImmutableArray.CreateBuilder<ProtocolModel>();
+        foreach (var group in groups)
+        {
+            foreach (var model in group)
+            {
+                if (model is not null && seen.Add(model.HintName)) result.Add(model);
+            }
+        }
+        return result.ToImmutable();
+    }
+}

@@ -1,0 +1,179 @@
+namespace ProtocolSdk.Generators.Tests;
+
+/// <summary>The generated text for each attribute and each supported shape, checked against Snapshots/*.verified.cs; each also compiles cleanly.</summary>
+public class SnapshotTests
+{
+    internal const string Usings = "using System;\nusing ProtocolSdk;\nusing ProtocolSdk.Policies;\n";
+
+    [Fact]
+    public void Throttle_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [Throttle(ReadBytesPerSecond = 65536, WriteBytesPerSecond = 32768, Scope = ThrottleScope.PerPeer, BurstBytes = 4096)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void Throttle_write_only() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [Throttle(WriteBytesPerSecond = 1000)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void Timeout_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [Timeout(0.1234567)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void MaxConnections_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [MaxConnections(PerPeer = 4, IPv6PrefixLength = 64)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void LogTraffic_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [LogTraffic(Level = Microsoft.Extensions.Logging.LogLevel.Debug)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    internal const string AllCombined = """
+        namespace App;
+        [Throttle(ReadBytesPerSecond = 65536, WriteBytesPerSecond = 65536)]
+        [Timeout(30)]
+        [MaxConnections(Total = 10000, PerPeer = 8, Overflow = typeof(Busy))]
+        [LogTraffic(LengthLimit = 32)]
+        public sealed partial class Chat : Protocol
+        {
+            public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
+        }
+        public sealed class Busy : Protocol { }
+        """;
+
+    [Fact]
+    public void All_combined() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + AllCombined));
+
+    internal const string PolicyStruct = """
+        public struct CountingPolicy : IConnectionPolicy
+        {
+            public int Events;
+            public ConnectionAdmission OnAdmit(Transport transport) => ConnectionAdmission.Accept;
+            public void OnConnectionMade(Protocol protocol, Transport transport) => Events++;
+            public void OnDataReceived(Protocol protocol, ReadOnlySpan<byte> data) => Events++;
+            public void OnDataWritten(Protocol protocol, ReadOnlySpan<byte> data) => Events++;
+            public void OnConnectionLost(Protocol protocol, DisconnectReason reason) => Events++;
+        }
+        """;
+
+    [Fact]
+    public void UsePolicy_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App
+        {
+            [UsePolicy(typeof(CountingPolicy))]
+            [UsePolicy(typeof(Other.DenyPolicy))]
+            public sealed partial class Chat : Protocol { }
+        }
+        """ + "\n" + PolicyStruct + """
+
+        namespace Other
+        {
+            public struct DenyPolicy : IConnectionPolicy
+            {
+                public ConnectionAdmission OnAdmit(Transport transport) => ConnectionAdmission.Reject("no");
+                public void OnConnectionMade(Protocol protocol, Transport transport) { }
+                public void OnDataReceived(Protocol protocol, ReadOnlySpan<byte> data) { }
+                public void OnDataWritten(Protocol protocol, ReadOnlySpan<byte> data) { }
+                public void OnConnectionLost(Protocol protocol, DisconnectReason reason) { }
+            }
+        }
+        """));
+
+    [Fact]
+    public void UsePolicy_with_all_builtins() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App
+        {
+            [Throttle(ReadBytesPerSecond = 100)]
+            [Timeout(5)]
+            [MaxConnections(Total = 3)]
+            [LogTraffic]
+            [UsePolicy(typeof(CountingPolicy))]
+            public sealed partial class Chat : Protocol { }
+        }
+        """ + "\n" + PolicyStruct));
+
+    [Fact]
+    public void Nested_type() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Net.Outer.Middle.Inner.Policies.g.cs", Usings + """
+        namespace App.Net
+        {
+            public static partial class Outer
+            {
+                internal partial struct Middle
+                {
+                    [Timeout(10)]
+                    private sealed partial class Inner : Protocol { }
+                }
+            }
+        }
+        """));
+
+    [Fact]
+    public void Nested_in_records() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Outer.Middle.Inner.Policies.g.cs", Usings + """
+        namespace App;
+        public partial record Outer
+        {
+            public partial record struct Middle
+            {
+                [Timeout(10)]
+                public sealed partial class Inner : Protocol { }
+            }
+        }
+        """));
+
+    [Fact]
+    public void Global_namespace() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("Chat.Policies.g.cs", Usings + """
+        [LogTraffic(LengthLimit = 16)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void File_scoped_namespace() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("Company.Product.Chat.Policies.g.cs", Usings + """
+        namespace Company.Product;
+        [MaxConnections(Total = 100, Overflow = typeof(Busy))]
+        internal partial class Chat : Protocol { }
+        internal sealed class Busy : Protocol { }
+        """));
+
+    [Fact]
+    public void Split_partial_class() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs",
+        Usings + """
+        namespace App;
+        [Timeout(30)]
+        [UsePolicy(typeof(CountingPolicy))]
+        public sealed partial class Chat : Protocol { }
+        """ + "\n" + PolicyStruct,
+        Usings + """
+        namespace App
+        {
+            [Throttle(WriteBytesPerSecond = 500)]
+            partial class Chat
+            {
+                public override void ConnectionMade() => Transport.Write("hi"u8);
+            }
+        }
+        """,
+        Usings + """
+        namespace App;
+        [MaxConnections(Total = 10)]
+        partial class Chat { }
+        """));
+
+    [Fact]
+    public void Keyword_names_are_escaped() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("@event.@class.Policies.g.cs".Replace("@", ""), Usings + """
+        namespace @event;
+        [Timeout(1)]
+        public sealed partial class @class : Protocol { }
+        """));
+}

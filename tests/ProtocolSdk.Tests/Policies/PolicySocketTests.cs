@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ProtocolSdk.Tests.Support;
+
+namespace ProtocolSdk.Tests.Policies;
+
+[MaxConnections(PerPeer = 1)]
+public sealed partial class OnePerPeerGreeter : Protocol
+{
+    public override void ConnectionMade() => Transport.Write("hi"u8);
+}
+
+[Throttle(WriteBytesPerSecond = 200_000, BurstBytes = 20_000)]
+public sealed partial class ThrottledBlaster : Protocol
+{
+    public override void ConnectionMade() => Transport.Write(new byte[2_000_000]);
+}
+
+/// <summary>Timing-sensitive socket tests run alone, after the parallel ones (2 shared cores).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingSensitiveSockets
+{
+    public const string Name = "Timing-sensitive sockets";
+}
+
+/// <summary>
+/// The generated policies on real sockets (127.0.0.1, port 0). The write-rate test uses a small burst so a scheduling
+/// stall on a loaded machine is followed by a catch-up of at most 0.1 s worth, and the rate is the least-squares slope of
+/// (time, bytes received) over 1..3 s, so a single late read moves it little.
+/// </summary>
+[Collection(TimingSensitiveSockets.Name)]
+public class PolicySocketTests
+{
+    [Fact]
+    public async Task Per_peer_limit_by_source_address()
+    {
+        await using var server = await ProtocolServer.ListenTcpAsync<OnePerPeerGreeter>(Loopback.AnyPort);
+
+        using var first = await Loopback.ConnectAsync(server.LocalEndPoint, IPAddress.Parse("127.0.0.1"));
+        Assert.Equal("hi"u8.ToArray(), await Loopback.ReadExactlyAsync(first, 2));
+
+        // The server accepts and then resets the rejected connection at once: the reset may even beat the client's
+        // connect completion. Either way, the greeting never arrives.
+        int n;
+        try
+        {
+            using var second = await Loopback.ConnectAsync(server.LocalEndPoint, IPAddress.Parse("127.0.0.1"));
+            n = await second.ReceiveAsync(new byte[16], SocketFlags.None).WithTimeout("rejected connection closes");
+        }
+        catch (SocketException)
+        {
+            n = 0;
+        }
+        Assert.Equal(0, n);
+
+        using var other = await Loopback.ConnectAsync(server.LocalEndPoint, IPAddress.Parse("127.0.0.2"));
+        Assert.Equal("hi"u8.ToArray(), await Loopback.ReadExactlyAsync(other, 2));
+    }
+
+    [Fact]
+    public async Task Write_throttle_holds_the_rate_within_3_percent()
+    {
+        await using var server = await ProtocolServer.ListenTcpAsync<ThrottledBlaster>(Loopback.AnyPort);
+        using var client = await Loopback.ConnectAsync(server.LocalEndPoint);
+        var clock = Stopwatch.StartNew();
+        var buffer = new byte[64 * 1024];
+        var samples = new List<(double Seconds, long Bytes)>();
+        long total = 0;
+        using var cts = new CancellationTokenSource(Loopback.Timeout);
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            int n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            if (n == 0) break;
+            total += n;
+            double now = clock.Elapsed.TotalSeconds;
+            if (now >= 1) samples.Add((now, total));
+        }
+        Assert.True(samples.Count > 20, $"only {samples.Count} reads after the first second");
+        double meanT = samples.Average(p => p.Seconds), meanB = samples.Average(p => (double)p.Bytes);
+        double slope = samples.Sum(p => (p.Seconds - meanT) * (p.Bytes - meanB)) / samples.Sum(p => (p.Seconds - meanT) * (p.Seconds - meanT));
+        Assert.InRange(slope, 200_000 * 0.97, 200_000 * 1.03);
+    }
+}
