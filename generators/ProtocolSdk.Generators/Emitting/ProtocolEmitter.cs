@@ -109,7 +109,7 @@ internal static class ProtocolEmitter
         w.Line();
         w.Line(GeneratedCode);
         w.Line(NonUserCode);
-        w.Open((model.HooksAreProtectedInternal ? "protected internal override " : "protected override ") + signature);
+        w.Open("protected override " + signature);
     }
 
     private static void WriteAdmit(CodeWriter w, ProtocolModel model)

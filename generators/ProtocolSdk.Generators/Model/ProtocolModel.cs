@@ -9,17 +9,12 @@ namespace ProtocolSdk.Generators.Model;
 /// <param name="ContainingTypes">Outermost first, for nested protocol classes.</param>
 /// <param name="TypeName">The class's name as written in C#.</param>
 /// <param name="Category">The logger category: the type's dotted full name, e.g. <c>App.Outer.Chat</c>.</param>
-/// <param name="HooksAreProtectedInternal">
-/// True when the protocol's assembly sees ProtocolSdk's internals (InternalsVisibleTo): overrides of the
-/// <c>protected internal</c> hooks must then be declared <c>protected internal</c>.
-/// </param>
 internal sealed record ProtocolModel(
     string HintName,
     string? Namespace,
     EquatableArray<ContainingTypeModel> ContainingTypes,
     string TypeName,
     string Category,
-    bool HooksAreProtectedInternal,
     ThrottleModel? Throttle,
     TimeoutModel? Timeout,
     ConnectionLimitModel? MaxConnections,

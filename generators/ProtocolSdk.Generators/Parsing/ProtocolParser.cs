@@ -121,7 +121,6 @@ internal static class ProtocolParser
             ContainingTypes: new EquatableArray<ContainingTypeModel>(containing.ToArray()),
             TypeName: Escape(type.Name),
             Category: category,
-            HooksAreProtectedInternal: protocol.ContainingAssembly.GivesAccessTo(type.ContainingAssembly),
             Throttle: throttle,
             Timeout: timeout,
             MaxConnections: limit,
