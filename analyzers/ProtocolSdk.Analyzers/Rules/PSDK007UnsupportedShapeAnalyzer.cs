@@ -39,15 +39,16 @@ public sealed class PSDK007UnsupportedShapeAnalyzer : DiagnosticAnalyzer
         var reasons = new List<string>();
         if (type.TypeKind == TypeKind.Struct) reasons.Add(type.IsRecord ? "a record struct" : "a struct");
         else if (type.IsRecord) reasons.Add("a record");
-        if (type.IsGenericType) reasons.Add("generic");
+        if (type.TypeParameters.Length > 0) reasons.Add("generic");
+        INamedTypeSymbol? generic = null;
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (outer.IsGenericType)
+            if (outer.TypeParameters.Length > 0)
             {
-                reasons.Add("nested in generic type '" + outer.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + "'");
-                break;
+                generic = outer;
             }
         }
+        if (generic is not null) reasons.Add("nested in generic type '" + generic.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + "'");
         if (type.IsStatic) reasons.Add("a static class");
         else if (type.IsAbstract && type.TypeKind == TypeKind.Class) reasons.Add("an abstract class");
         if (reasons.Count == 0) return;
