@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Simplification;
@@ -71,7 +72,10 @@ public sealed class AsyncVoidToTaskCodeFixProvider : CodeFixProvider
                 .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
             return rewritten.WithReturnType(task);
         });
-        return document.WithSyntaxRoot(newRoot);
+        document = document.WithSyntaxRoot(newRoot);
+        // Add 'using System.Threading.Tasks;' when it is missing, then shorten the qualified name it allows.
+        document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private static MethodDeclarationSyntax? FindMethod(SyntaxNode root, Diagnostic diagnostic)

@@ -50,10 +50,10 @@ public sealed class PSDK004InvalidOverflowAnalyzer : DiagnosticAnalyzer
     {
         if (SymbolEqualityComparer.Default.Equals(overflow.OriginalDefinition, protocol.OriginalDefinition))
             return "the overflow protocol is the limited protocol itself, so connections over the limit would be served anyway";
+        if (overflow is INamedTypeSymbol { IsUnboundGenericType: true } unbound && symbols.DerivesFromProtocol(unbound.OriginalDefinition))
+            return "an open generic type cannot be instantiated";
         if (!symbols.DerivesFromProtocol(overflow)) return "the type does not derive from ProtocolSdk.Protocol";
         if (overflow is not INamedTypeSymbol named) return "the type is not a class";
-        if (named.IsUnboundGenericType || named.TypeArguments.Any(t => t.TypeKind == TypeKind.TypeParameter))
-            return "an open generic type cannot be instantiated";
         if (named.IsAbstract) return "the type is abstract";
         var constructor = named.InstanceConstructors.FirstOrDefault(c => c.Parameters.Length == 0);
         if (constructor is null) return "the type has no parameterless constructor";

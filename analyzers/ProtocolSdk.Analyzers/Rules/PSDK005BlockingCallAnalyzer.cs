@@ -262,12 +262,13 @@ public sealed class PSDK005BlockingCallAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
+        private static readonly SymbolDisplayFormat TypeFormat = new(
+            typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+            genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters);
+
         public static string Display(ISymbol member)
         {
-            var type = member.ContainingType.OriginalDefinition;
-            string typeName = type.ContainingType is { } outer ? outer.Name + "." + type.Name : type.Name;
-            if (type.IsGenericType) typeName += "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
-            return typeName + "." + member.Name;
+            return member.ContainingType.OriginalDefinition.ToDisplayString(TypeFormat) + "." + member.Name;
         }
     }
 }

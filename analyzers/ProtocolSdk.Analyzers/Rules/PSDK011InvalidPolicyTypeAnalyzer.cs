@@ -61,7 +61,10 @@ public sealed class PSDK011InvalidPolicyTypeAnalyzer : DiagnosticAnalyzer
 
     private static string? Check(ITypeSymbol policy, INamedTypeSymbol protocol, ProtocolSdkSymbols symbols)
     {
-        bool implements = policy.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, symbols.ConnectionPolicy));
+        var definition = policy is INamedTypeSymbol { IsUnboundGenericType: true } unbound ? unbound.OriginalDefinition : policy;
+        bool implements = SymbolEqualityComparer.Default.Equals(definition, symbols.ConnectionPolicy)
+            || definition.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, symbols.ConnectionPolicy));
+        if (implements && policy is INamedTypeSymbol { IsUnboundGenericType: true }) return "an open generic type cannot be instantiated";
         if (policy.TypeKind != TypeKind.Struct)
         {
             string kind = policy.TypeKind switch
@@ -80,8 +83,6 @@ public sealed class PSDK011InvalidPolicyTypeAnalyzer : DiagnosticAnalyzer
         if (policy.IsRefLikeType) return "a ref struct cannot be stored in the protocol's field";
         if (policy is INamedTypeSymbol named)
         {
-            if (named.IsUnboundGenericType || named.TypeArguments.Any(t => t.TypeKind == TypeKind.TypeParameter))
-                return "an open generic type cannot be instantiated";
             var explicitCtor = named.InstanceConstructors.FirstOrDefault(c => c.Parameters.Length == 0 && !c.IsImplicitlyDeclared);
             if (explicitCtor is not null && !symbols.Compilation.IsSymbolAccessibleWithin(explicitCtor, protocol))
                 return "its parameterless constructor is not accessible from '" + protocol.Name + "'";
