@@ -1,0 +1,106 @@
+using Microsoft.CodeAnalysis;
+
+namespace ProtocolSdk.Analyzers;
+
+/// <summary>Every diagnostic ProtocolSdk's analyzers report. IDs are part of the public contract: never renumber.</summary>
+public static class DiagnosticDescriptors
+{
+    /// <summary>Category of diagnostics about policy attributes and protocol shape.</summary>
+    public const string UsageCategory = "ProtocolSdk.Usage";
+
+    /// <summary>Category of diagnostics about code that hurts the connection's event loop.</summary>
+    public const string ReliabilityCategory = "ProtocolSdk.Reliability";
+
+    private const string HelpBase = "https://github.com/protocolsdk/protocolsdk/blob/main/docs/diagnostics/";
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpBase + id + ".md");
+
+    /// <summary>PSDK001: a class with a policy attribute (or one of its containing types) is not partial.</summary>
+    public static readonly DiagnosticDescriptor PSDK001_NotPartial = Create(
+        "PSDK001",
+        "Protocol with policy attributes must be partial",
+        "'{0}' has [{1}] but {2} not declared partial; the generator can only add policy code to a partial class",
+        UsageCategory, DiagnosticSeverity.Error,
+        "The source generator adds the policy code to the protocol class, so every declaration of the class and of its containing types must be 'partial'.");
+
+    /// <summary>PSDK002: a class with a policy attribute does not derive from Protocol.</summary>
+    public static readonly DiagnosticDescriptor PSDK002_NotProtocol = Create(
+        "PSDK002",
+        "Policy attribute on a class that is not a Protocol",
+        "'{0}' has [{1}] but does not derive from ProtocolSdk.Protocol{2}",
+        UsageCategory, DiagnosticSeverity.Error,
+        "Policy attributes only work on classes deriving from ProtocolSdk.Protocol: the generated code overrides its policy hooks.");
+
+    /// <summary>PSDK003: an invalid policy attribute value.</summary>
+    public static readonly DiagnosticDescriptor PSDK003_InvalidValue = Create(
+        "PSDK003",
+        "Invalid policy attribute value",
+        "[{0}] on '{1}': {2}",
+        UsageCategory, DiagnosticSeverity.Error,
+        "Policy attribute values are checked at compile time; the runtime would throw when the first connection arrives.");
+
+    /// <summary>PSDK004: an invalid MaxConnections.Overflow type.</summary>
+    public static readonly DiagnosticDescriptor PSDK004_InvalidOverflow = Create(
+        "PSDK004",
+        "Invalid overflow protocol",
+        "[MaxConnections(Overflow = typeof({0}))] on '{1}': {2}",
+        UsageCategory, DiagnosticSeverity.Error,
+        "The overflow protocol serves connections over a limit; it must be a non-abstract ProtocolSdk.Protocol with an accessible parameterless constructor, other than the limited protocol itself.");
+
+    /// <summary>PSDK005: a blocking call in a protocol callback.</summary>
+    public static readonly DiagnosticDescriptor PSDK005_BlockingCall = Create(
+        "PSDK005",
+        "Blocking call in a protocol callback",
+        "'{0}' blocks the connection's callbacks in '{1}'{2}; use non-blocking APIs or move the work off the callback",
+        ReliabilityCategory, DiagnosticSeverity.Warning,
+        "Protocol callbacks run serialised on the I/O path: a blocking call stalls this connection's reads, timers and policies, and can starve the thread pool.");
+
+    /// <summary>PSDK006: async void in a protocol class.</summary>
+    public static readonly DiagnosticDescriptor PSDK006_AsyncVoid = Create(
+        "PSDK006",
+        "Avoid async void in a protocol",
+        "'{0}' is async void: its exceptions bypass the connection's error handling and crash the process; return Task",
+        ReliabilityCategory, DiagnosticSeverity.Warning,
+        "An exception escaping an async void method is rethrown on the thread pool and terminates the process instead of closing the one connection.");
+
+    /// <summary>PSDK007: protocol shape not supported by the generator.</summary>
+    public static readonly DiagnosticDescriptor PSDK007_UnsupportedShape = Create(
+        "PSDK007",
+        "Protocol shape not supported by the policy generator",
+        "'{0}' has [{1}] but is {2}; the policy generator supports only non-generic, non-static, non-abstract classes that are not records and not nested in a generic type",
+        UsageCategory, DiagnosticSeverity.Error,
+        "The generator emits a partial class with static policy state; generic types, types nested in generic types, static and abstract classes, records and structs cannot receive it.");
+
+    /// <summary>PSDK008: Transport used before the connection exists.</summary>
+    public static readonly DiagnosticDescriptor PSDK008_TransportTooEarly = Create(
+        "PSDK008",
+        "Transport used before the connection is made",
+        "'Transport' is used in {0} of '{1}'; it is only available from ConnectionMade until ConnectionLost returns and throws InvalidOperationException here",
+        ReliabilityCategory, DiagnosticSeverity.Warning,
+        "Protocol.Transport is set when the connection is made; constructors and field or property initializers run before that.");
+
+    /// <summary>PSDK009: throttle settings that let buffered data grow without a useful bound.</summary>
+    public static readonly DiagnosticDescriptor PSDK009_UnboundedBuffering = Create(
+        "PSDK009",
+        "Throttle setting lets buffered output grow without a useful bound",
+        "[Throttle] on '{0}': {1}",
+        ReliabilityCategory, DiagnosticSeverity.Warning,
+        "Writes are never dropped: what a write throttle does not let out stays buffered in memory. A write limit below 64 B/s needs more than 17 minutes to drain one 64 KiB high-water mark; a burst above 64 MiB lets 1024 high-water marks through at once, so the throttle bounds neither memory nor bandwidth.");
+
+    /// <summary>PSDK010: the timeout is shorter than the throttle's burst refill.</summary>
+    public static readonly DiagnosticDescriptor PSDK010_TimeoutShorterThanThrottle = Create(
+        "PSDK010",
+        "Timeout shorter than the read throttle's refill time",
+        "[Timeout({0})] on '{1}' is shorter than the {2} s the [Throttle] read limit of {3} B/s needs to admit its burst of {4} bytes; a connection paused by its own throttle can time out",
+        UsageCategory, DiagnosticSeverity.Info,
+        "While a read throttle pauses reading, no data arrives and the idle timeout keeps running.");
+
+    /// <summary>PSDK011: UsePolicy type is not a policy struct.</summary>
+    public static readonly DiagnosticDescriptor PSDK011_InvalidPolicyType = Create(
+        "PSDK011",
+        "UsePolicy type must be a struct implementing IConnectionPolicy",
+        "[UsePolicy(typeof({0}))] on '{1}': {2}",
+        UsageCategory, DiagnosticSeverity.Error,
+        "The generated code stores the policy in a field and calls it without boxing, so the type must be a non-generic-definition struct (not a ref struct) implementing ProtocolSdk.Policies.IConnectionPolicy with an accessible parameterless constructor.");
+}

@@ -1,0 +1,46 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ProtocolSdk.Analyzers.Rules;
+
+/// <summary>PSDK002: a class with a policy attribute must derive from <c>ProtocolSdk.Protocol</c>.</summary>
+/// <remarks>Static classes and records cannot derive from Protocol at all; PSDK007 reports those instead.</remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PSDK002NotProtocolAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK002_NotProtocol);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
+            if (symbols is null) return;
+            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
+        });
+    }
+
+    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (type.TypeKind != TypeKind.Class || type.IsStatic || type.IsRecord) return;
+        var attributes = symbols.GetPolicyAttributes(type);
+        if (attributes.Count == 0 || symbols.DerivesFromProtocol(type)) return;
+
+        string baseNote = type.BaseType is { SpecialType: not SpecialType.System_Object } b
+            ? " (its base class is '" + b.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + "')"
+            : string.Empty;
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.PSDK002_NotProtocol,
+            type.Locations.FirstOrDefault(),
+            type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
+            ProtocolSdkSymbols.ShortName(attributes[0]),
+            baseNote));
+    }
+}

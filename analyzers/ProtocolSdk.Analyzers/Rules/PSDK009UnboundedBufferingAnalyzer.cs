@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ProtocolSdk.Analyzers.Rules;
+
+/// <summary>
+/// PSDK009: a <c>[Throttle]</c> write limit that lets buffered output grow far past the transport's 64 KiB
+/// high-water mark. Writes are never dropped, so what the write bucket holds back stays in memory:
+/// <list type="bullet">
+/// <item>WriteBytesPerSecond between 1 and 63: draining one high-water mark takes more than 1024 s (17 min), so
+/// every connection that writes keeps at least 64 KiB buffered for that long, and writes from other threads (a chat
+/// broadcast) pile up unboundedly.</item>
+/// <item>BurstBytes above 64 MiB (with a write limit): the bucket admits 1024 high-water marks at once, so the
+/// throttle bounds neither the bytes a connection sends at full speed nor, with a shared Scope, the bytes
+/// buffered behind it.</item>
+/// </list>
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PSDK009UnboundedBufferingAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Transport.DefaultHighWaterMark.</summary>
+    internal const long HighWaterMark = 64 * 1024;
+
+    /// <summary>Below this write rate one high-water mark takes more than 1024 s to drain.</summary>
+    internal const long MinWriteBytesPerSecond = 64;
+
+    /// <summary>1024 high-water marks.</summary>
+    internal const long MaxBurstBytes = 64L * 1024 * 1024;
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK009_UnboundedBuffering);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
+            if (symbols?.Throttle is null) return;
+            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
+        });
+    }
+
+    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (type.TypeKind != TypeKind.Class) return;
+        var attribute = symbols.Find(type, symbols.Throttle);
+        if (attribute is null || ProtocolSdkSymbols.HasErrors(attribute)) return;
+        long write = ProtocolSdkSymbols.NamedInteger(attribute, "WriteBytesPerSecond") ?? 0;
+        if (write <= 0) return; // no write limit, or PSDK003's business
+        long burst = ProtocolSdkSymbols.NamedInteger(attribute, "BurstBytes") ?? 0;
+        string typeName = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+
+        if (write < MinWriteBytesPerSecond)
+        {
+            double seconds = (double)HighWaterMark / write;
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.PSDK009_UnboundedBuffering,
+                ProtocolSdkSymbols.ArgumentLocation(attribute, type, "WriteBytesPerSecond"),
+                typeName,
+                "WriteBytesPerSecond = " + write.ToString(CultureInfo.InvariantCulture) + " needs " + seconds.ToString("0", CultureInfo.InvariantCulture) +
+                " s to drain the 64 KiB high-water mark; output written meanwhile stays buffered, so use at least 64 B/s"));
+        }
+        if (burst > MaxBurstBytes)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.PSDK009_UnboundedBuffering,
+                ProtocolSdkSymbols.ArgumentLocation(attribute, type, "BurstBytes"),
+                typeName,
+                "BurstBytes = " + burst.ToString(CultureInfo.InvariantCulture) + " is larger than 64 MiB (1024 high-water marks), so the write limit bounds neither bursts nor buffered output; use a burst of at most 64 MiB"));
+        }
+    }
+}
