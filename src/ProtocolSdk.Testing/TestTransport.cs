@@ -15,6 +15,9 @@ public sealed class TestTransport : Transport
     private readonly IPEndPoint _remote;
     private readonly IPEndPoint _local;
     private readonly ArrayBufferWriter<byte> _written = new();
+    private readonly ArrayBufferWriter<byte> _unread = new();
+    private int _unreadOffset;
+    private bool _delivering;
     private long _peerWindow = long.MaxValue;
     private bool _draining;
     private bool _mediumClosed;
@@ -79,12 +82,55 @@ public sealed class TestTransport : Transport
     /// <summary>Forgets what was written without allocating (keeps the record's capacity).</summary>
     public void ClearWritten() => _written.ResetWrittenCount();
 
-    /// <summary>The peer sends <paramref name="data"/> (dropped when reading is paused: call only when reading, as a real peer's bytes would wait).</summary>
-    /// <exception cref="InvalidOperationException">Reading is paused; use <see cref="Transport.IsReadingPaused"/> to decide.</exception>
+    /// <summary>
+    /// The peer sends <paramref name="data"/>. As on a socket, the bytes wait in the "kernel" while reading is paused
+    /// and are delivered in reads no larger than the transport's current read size (a read throttle lowers it), so
+    /// <see cref="Protocol.DataReceived"/> may see them in several chunks, possibly later (after a resume).
+    /// </summary>
     public void PeerSend(ReadOnlySpan<byte> data)
     {
-        if (IsReadingPaused) throw new InvalidOperationException("Reading is paused: a real socket would not deliver this data now.");
-        Deliver(data);
+        if (data.IsEmpty) return;
+        if (_mediumClosed) return; // a closed socket takes nothing
+        if (_unread.WrittenCount == 0 && ShouldRead && data.Length <= ReadSizeLimit && !InCallback)
+        {
+            Deliver(data); // the common case: one read takes it all, no copy
+            FinishIfClosed();
+            return;
+        }
+        data.CopyTo(_unread.GetSpan(data.Length));
+        _unread.Advance(data.Length);
+        DeliverUnread();
+    }
+
+    /// <summary>Bytes the peer sent that the protocol has not read yet (reading paused, or reads limited in size).</summary>
+    public int UnreadBytes => _unread.WrittenCount - _unreadOffset;
+
+    /// <summary>The largest read the transport would make now (lowered by a read throttle).</summary>
+    public int CurrentReadSize => ReadSizeLimit;
+
+    private void DeliverUnread()
+    {
+        if (_delivering) return;
+        _delivering = true;
+        try
+        {
+            while (UnreadBytes > 0 && ShouldRead && !_mediumClosed && !InCallback && !InSendLock)
+            {
+                int n = Math.Min(UnreadBytes, ReadSizeLimit);
+                var chunk = _unread.WrittenSpan.Slice(_unreadOffset, n);
+                _unreadOffset += n;
+                Deliver(chunk);
+            }
+            if (UnreadBytes == 0 && _unread.WrittenCount > 0)
+            {
+                _unread.ResetWrittenCount();
+                _unreadOffset = 0;
+            }
+        }
+        finally
+        {
+            _delivering = false;
+        }
         FinishIfClosed();
     }
 
@@ -97,6 +143,7 @@ public sealed class TestTransport : Transport
         _peerWindow = bytes ?? long.MaxValue;
         WakeOutput();
         FinishIfClosed();
+        if (UnreadBytes > 0) DeliverUnread();
     }
 
     /// <summary>The peer closes its side cleanly.</summary>
@@ -146,7 +193,12 @@ public sealed class TestTransport : Transport
         }
     }
 
-    private protected override void OnReadingResumed() { }
+    private protected override void OnReadingResumed()
+    {
+        // Deliver what waited, unless we are inside a callback or the send lock: then AfterCallback or the
+        // test's next operation does it, so DataReceived never runs nested in another callback.
+        if (!InCallback && !InSendLock) DeliverUnread();
+    }
 
     private protected override void CloseMedium(bool abort)
     {
@@ -157,7 +209,11 @@ public sealed class TestTransport : Transport
         if (!InCallback) FinishIfClosed();
     }
 
-    private protected override void AfterCallback() => FinishIfClosed();
+    private protected override void AfterCallback()
+    {
+        FinishIfClosed();
+        if (UnreadBytes > 0) DeliverUnread();
+    }
 
     private void FinishIfClosed()
     {

@@ -239,6 +239,9 @@ public abstract class Transport
     /// <summary>True when the current thread is inside one of this connection's serialised callbacks.</summary>
     private protected bool InCallback => Monitor.IsEntered(_callbackLock);
 
+    /// <summary>True when the current thread holds this connection's send lock.</summary>
+    private protected bool InSendLock => Monitor.IsEntered(_sendLock);
+
     /// <summary>The next run of buffered output the medium may send now (limited by a write throttle).</summary>
     private protected ReadOnlyMemory<byte> TryPeekOutput()
     {

@@ -38,9 +38,7 @@ internal sealed class LoadOptions
         {
             o.Kinds.Add("sdk");
             o.Kinds.Add("kestrel");
-#if POLICIES
             o.Kinds.Add("sdk-policies");
-#endif
         }
         foreach (var k in o.Kinds)
         {

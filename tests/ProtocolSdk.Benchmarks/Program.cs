@@ -26,6 +26,8 @@ internal static class Program
                     return await Servers.ServeSdkAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-sdk-policies":
                     return await Servers.ServeSdkPoliciesAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-throttled":
+                    return await Servers.ServeSdkThrottledAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-kestrel":
                     return await Servers.ServeKestrelAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "load":
@@ -59,7 +61,8 @@ internal static class Program
         Console.Error.WriteLine("""
             usage: ProtocolSdk.Benchmarks <mode> [options]
               serve-sdk --port N            ProtocolSdk echo server (port 0 = any free port)
-              serve-sdk-policies --port N   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] (build with -p:Policies=true)
+              serve-sdk-policies --port N   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] at limits that never bite
+              serve-sdk-throttled --port N  echo throttled to 1 MB/s each way per connection (check with loadgen rate)
               serve-kestrel --port N        Kestrel raw TCP echo (UseConnectionHandler)
                                             (serve-*: add --exit-on-stdin-close to stop when the parent goes away)
               load [--seconds S] [--rounds R] [--idle-conns N] [--loadgen PATH] [--out FILE] [--kinds sdk,kestrel,...]

@@ -15,7 +15,6 @@ public sealed class SdkEcho : Protocol
     public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
 }
 
-#if POLICIES
 /// <summary>The same echo with every policy on, at limits so high they never bite: measures the policies' overhead.</summary>
 [Throttle(ReadBytesPerSecond = 1_000_000_000, WriteBytesPerSecond = 1_000_000_000)]
 [Timeout(300)]
@@ -25,7 +24,13 @@ public sealed partial class SdkPolicyEcho : Protocol
 {
     public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
 }
-#endif
+
+/// <summary>An echo throttled to 1 MB/s each way per connection: for checking throttle accuracy from outside with <c>loadgen rate</c>.</summary>
+[Throttle(ReadBytesPerSecond = 1_000_000, WriteBytesPerSecond = 1_000_000)]
+public sealed partial class SdkThrottledEcho : Protocol
+{
+    public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
+}
 
 /// <summary>Kestrel raw TCP echo: read from the PipeReader, write to the PipeWriter, flush.</summary>
 public sealed class KestrelEcho : ConnectionHandler
@@ -59,14 +64,14 @@ internal static class Servers
 
     public static async Task<int> ServeSdkPoliciesAsync(int port, bool watchStdin)
     {
-#if POLICIES
         await using var server = await ProtocolServer.ListenTcpAsync<SdkPolicyEcho>(new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
         return await ServeUntilStoppedAsync(server.LocalEndPoint.Port, watchStdin).ConfigureAwait(false);
-#else
-        await Task.CompletedTask.ConfigureAwait(false);
-        Console.Error.WriteLine($"serve-sdk-policies (port {port}, watch stdin {watchStdin}) needs the source generator: build with -p:Policies=true.");
-        return 3;
-#endif
+    }
+
+    public static async Task<int> ServeSdkThrottledAsync(int port, bool watchStdin)
+    {
+        await using var server = await ProtocolServer.ListenTcpAsync<SdkThrottledEcho>(new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
+        return await ServeUntilStoppedAsync(server.LocalEndPoint.Port, watchStdin).ConfigureAwait(false);
     }
 
     public static async Task<int> ServeKestrelAsync(int port, bool watchStdin)

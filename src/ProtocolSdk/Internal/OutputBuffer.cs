@@ -12,7 +12,7 @@ internal sealed class OutputBuffer
 {
     internal const int BlockSize = 16 * 1024;
 
-    private byte[]?[] _blocks = new byte[]?[4];
+    private byte[]?[] _blocks = Array.Empty<byte[]?>(); // grown on first use: most connections never buffer
     private int _head;       // index of the first block in the ring
     private int _blockCount; // blocks in use
     private int _readOffset; // consumed bytes in the first block
@@ -79,7 +79,7 @@ internal sealed class OutputBuffer
     {
         if (_blockCount == _blocks.Length)
         {
-            var bigger = new byte[]?[_blocks.Length * 2];
+            var bigger = new byte[]?[Math.Max(4, _blocks.Length * 2)];
             for (int i = 0; i < _blockCount; i++) bigger[i] = _blocks[(_head + i) % _blocks.Length];
             _blocks = bigger;
             _head = 0;

@@ -57,9 +57,14 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
 
     private void UpdateReadSize(double available)
     {
-        // Ask the socket for no more than the budget (or this connection's share of a shared one).
-        double share = Math.Min(available, _bucket.BurstBytes / Math.Max(1, _bucket.Users));
-        _transport.ReadSizeLimit = (int)Math.Min(int.MaxValue, Math.Max(MinimumReadSize, share));
+        // Ask the socket for no more than the budget, so the limit is met by many small reads rather than a few
+        // big ones. A shared budget gives every connection the same quantum (a tenth of a second's worth split
+        // between them), so the order in which connections wake does not decide who gets more.
+        int users = _bucket.Users;
+        double size = users > 1
+            ? Math.Min(_bucket.BurstBytes, _bucket.BytesPerSecond * 0.1) / users
+            : available;
+        _transport.ReadSizeLimit = (int)Math.Min(int.MaxValue, Math.Max(MinimumReadSize, size));
     }
 
     public void Dispose()

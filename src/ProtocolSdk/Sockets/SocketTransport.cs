@@ -21,7 +21,7 @@ internal sealed class SocketTransport : Transport
     private readonly IPEndPoint _local;
     private readonly int _receiveBufferSize;
     private readonly AsyncSignal _receiveSignal = new();
-    private readonly AsyncSignal _sendSignal = new();
+    private AsyncSignal? _sendSignal; // created with the send loop: most connections never need one
     private Task? _sendLoop;
     private int _sendLoopStarted;
     private int _mediumClosed;
@@ -150,11 +150,12 @@ internal sealed class SocketTransport : Transport
     {
         if (Interlocked.Exchange(ref _sendLoopStarted, 1) == 0)
         {
+            Volatile.Write(ref _sendSignal, new AsyncSignal());
             _sendLoop = SendLoopAsync();
         }
         else
         {
-            _sendSignal.Set();
+            Volatile.Read(ref _sendSignal)?.Set();
         }
     }
 
@@ -180,7 +181,7 @@ internal sealed class SocketTransport : Transport
         }
         _socket.Dispose();
         _receiveSignal.Set();
-        _sendSignal.Set();
+        Volatile.Read(ref _sendSignal)?.Set();
     }
 
     private async Task SendLoopAsync()
@@ -192,7 +193,7 @@ internal sealed class SocketTransport : Transport
                 var chunk = TryPeekOutput();
                 if (chunk.IsEmpty)
                 {
-                    await _sendSignal.WaitAsync().ConfigureAwait(false);
+                    await _sendSignal!.WaitAsync().ConfigureAwait(false);
                     continue;
                 }
                 int sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);

@@ -58,27 +58,23 @@ public class PolicySocketTests
         Assert.Equal("hi"u8.ToArray(), await Loopback.ReadExactlyAsync(other, 2));
     }
 
+    /// <summary>
+    /// A sanity check on real sockets and real time: the rate is the limit, not 2x or unthrottled. The precise
+    /// figures (mean within 3 %, no 1-second window above 110 %) are asserted deterministically on the fake clock in
+    /// <see cref="ThrottleAccuracyTests"/>; on a shared 2-core machine that runs other test assemblies in parallel,
+    /// thread-pool stalls make a 3 % real-time assertion flaky, so this one allows 10 %.
+    /// The measure: time until burst + 3 s worth of bytes arrived, which stalls shorter than the burst do not skew.
+    /// </summary>
     [Fact]
-    public async Task Write_throttle_holds_the_rate_within_3_percent()
+    public async Task Write_throttle_holds_the_rate_on_real_sockets()
     {
         await using var server = await ProtocolServer.ListenTcpAsync<ThrottledBlaster>(Loopback.AnyPort);
-        using var client = await Loopback.ConnectAsync(server.LocalEndPoint);
         var clock = Stopwatch.StartNew();
-        var buffer = new byte[64 * 1024];
-        var samples = new List<(double Seconds, long Bytes)>();
-        long total = 0;
-        using var cts = new CancellationTokenSource(Loopback.Timeout);
-        while (clock.Elapsed < TimeSpan.FromSeconds(3))
-        {
-            int n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
-            if (n == 0) break;
-            total += n;
-            double now = clock.Elapsed.TotalSeconds;
-            if (now >= 1) samples.Add((now, total));
-        }
-        Assert.True(samples.Count > 20, $"only {samples.Count} reads after the first second");
-        double meanT = samples.Average(p => p.Seconds), meanB = samples.Average(p => (double)p.Bytes);
-        double slope = samples.Sum(p => (p.Seconds - meanT) * (p.Bytes - meanB)) / samples.Sum(p => (p.Seconds - meanT) * (p.Seconds - meanT));
-        Assert.InRange(slope, 200_000 * 0.97, 200_000 * 1.03);
+        using var client = await Loopback.ConnectAsync(server.LocalEndPoint);
+        const int expected = 20_000 + 3 * 200_000;
+        await Loopback.ReadExactlyAsync(client, expected);
+        double seconds = clock.Elapsed.TotalSeconds;
+        double rate = (expected - 20_000) / seconds;
+        Assert.InRange(rate, 200_000 * 0.90, 200_000 * 1.10);
     }
 }

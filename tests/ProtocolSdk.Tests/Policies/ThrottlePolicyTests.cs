@@ -8,23 +8,34 @@ public class ThrottlePolicyTests
     [Fact]
     public void Read_limit_pauses_reading_until_the_debt_is_repaid_then_resumes()
     {
+        // [Throttle(ReadBytesPerSecond = 1000)]: burst 1000 bytes. Reads are capped at the budget left (at least 512
+        // bytes), a read that runs the bucket into debt pauses reading until the debt is repaid, and bytes the peer
+        // sent meanwhile wait in the "kernel" (TestTransport.UnreadBytes): nothing is dropped.
         using var host = new ProtocolTestHost();
         var protocol = new ReadThrottled();
         var conn = host.Connect(protocol);
+        long Received() => protocol.Events.Where(e => e.StartsWith("protocol received", StringComparison.Ordinal))
+            .Sum(e => long.Parse(e.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture));
 
         conn.Send(new byte[600]);
-        Assert.False(conn.Transport.IsReadingPaused); // within the 1000-byte burst
-        conn.Send(new byte[900]);                      // 1500 of 1000: 500 bytes of debt at 1000 B/s
+        Assert.False(conn.Transport.IsReadingPaused); // within the burst
+        conn.Send(new byte[900]);                      // 400 left: one 512-byte read, 112 bytes of debt
         Assert.True(conn.Transport.IsReadingPaused);
-        Assert.Equal(2, protocol.Events.Count(e => e.StartsWith("protocol received", StringComparison.Ordinal))); // nothing dropped
+        Assert.Equal(1112, Received());
+        Assert.Equal(388, conn.Transport.UnreadBytes);
 
-        host.Advance(TimeSpan.FromMilliseconds(450));
+        host.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1112, Received());                // debt not yet repaid (112 ms)
+        host.Advance(TimeSpan.FromMilliseconds(30));   // repaid: reading resumes, the waiting bytes arrive...
+        Assert.Equal(1500, Received());
+        Assert.True(conn.Transport.IsReadingPaused);   // ...and put the bucket 388 bytes into debt again
+        host.Advance(TimeSpan.FromMilliseconds(330));
         Assert.True(conn.Transport.IsReadingPaused);
-        host.Advance(TimeSpan.FromMilliseconds(100));  // debt repaid at 500 ms (+ one timer tick)
+        host.Advance(TimeSpan.FromMilliseconds(80));   // 1500 bytes at 1000 B/s with a 1000-byte burst: free again at ~0.5 s
         Assert.False(conn.Transport.IsReadingPaused);
 
         conn.Send(new byte[10]);
-        Assert.Equal(3, protocol.Events.Count(e => e.StartsWith("protocol received", StringComparison.Ordinal)));
+        Assert.Equal(1510, Received());
     }
 
     [Fact]

@@ -149,13 +149,17 @@ public class TestKitTransportTests
         var transport = protocol.Transport;
         transport.PauseReading();
         Assert.True(transport.IsReadingPaused);
-        Assert.Throws<InvalidOperationException>(() => conn.Send("x"));
+        conn.Send("x"); // waits in the "kernel" while reading is paused
+        Assert.Equal(0, protocol.Received);
+        Assert.Equal(1, conn.Transport.UnreadBytes);
         conn.Transport.SetPeerReceiveWindow(0);
         transport.Write(new byte[20]);
         transport.ResumeReading();
         Assert.True(transport.IsReadingPaused); // backpressure still holds it
         conn.Transport.SetPeerReceiveWindow(null);
         Assert.False(transport.IsReadingPaused);
+        Assert.Equal(1, protocol.Received); // delivered once reading resumed
+        Assert.Equal(0, conn.Transport.UnreadBytes);
     }
 
     [Fact]
