@@ -6,11 +6,17 @@ using SharpFuzz;
 //   ProtocolSdk.Fuzz --afl                      AFL++ target (stdin / shared memory via SharpFuzz), after `sharpfuzz` instrumentation
 //   ProtocolSdk.Fuzz --corpus DIR               run every file of DIR once
 //   ProtocolSdk.Fuzz --random N [--seed S] [--corpus DIR]   N random and corpus-mutated inputs in a plain loop (no coverage feedback)
+//   ProtocolSdk.Fuzz --serve PORT [SECONDS]     the slowloris/flood-guarded echo server, for loadgen runs by hand
 //   ProtocolSdk.Fuzz FILE                       run one input (reproduce a finding)
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: ProtocolSdk.Fuzz --afl | --corpus DIR | --random N [--seed S] [--corpus DIR] | FILE");
     return 2;
+}
+
+if (args[0] == "--serve")
+{
+    return await ProtocolSdk.Fuzz.Serve.RunAsync(int.Parse(args[1]), args.Length > 2 ? int.Parse(args[2]) : 60);
 }
 
 if (args[0] == "--afl")
