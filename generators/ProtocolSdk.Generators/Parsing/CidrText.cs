@@ -44,11 +44,6 @@ internal static class CidrText
             problem = "the prefix length '" + prefixText + "' is not in 0.." + bits.ToString(CultureInfo.InvariantCulture);
             return false;
         }
-        if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
-        {
-            problem = "a network cannot carry an IPv6 scope id";
-            return false;
-        }
         byte[] bytes = address.GetAddressBytes();
         for (int bit = prefix; bit < bits; bit++)
         {
