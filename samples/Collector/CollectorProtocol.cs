@@ -43,6 +43,9 @@ public sealed partial class RecordSender : Protocol, IPushProducer
 
     public long Sent { get; private set; }
 
+    /// <summary>The collector sends nothing back; a framed reply would be ignored.</summary>
+    public override void MessageReceived(ReadOnlySpan<byte> message) { }
+
     public override void ConnectionMade()
     {
         Transport.RegisterProducer(this);
