@@ -103,4 +103,44 @@ public static class DiagnosticDescriptors
         "[UsePolicy(typeof({0}))] on '{1}': {2}",
         UsageCategory, DiagnosticSeverity.Error,
         "The generated code stores the policy in a field and calls it without boxing, so the type must be a non-generic-definition struct (not a ref struct) implementing ProtocolSdk.Policies.IConnectionPolicy with an accessible parameterless constructor.");
+
+    /// <summary>PSDK012: a [PeerFilter] entry is not valid CIDR text.</summary>
+    public static readonly DiagnosticDescriptor PSDK012_InvalidCidr = Create(
+        "PSDK012",
+        "PeerFilter entry is not valid CIDR text",
+        "[PeerFilter] on '{0}': '{1}' in the {2} list is not valid CIDR text: {3}",
+        UsageCategory, DiagnosticSeverity.Error,
+        "Each Allow and Deny entry must be an IPv4 network with a prefix of 0..32 or an IPv6 network with 0..128 whose host bits are zero (e.g. 10.0.0.0/8, fe80::/10), or a bare address; the runtime would throw when the protocol type is first used.");
+
+    /// <summary>PSDK013: a framing attribute on a class that does not override MessageReceived.</summary>
+    public static readonly DiagnosticDescriptor PSDK013_MissingMessageReceived = Create(
+        "PSDK013",
+        "Framing attribute without a MessageReceived override",
+        "'{0}' has [{1}] but does not override MessageReceived; every framed message would be dropped",
+        UsageCategory, DiagnosticSeverity.Error,
+        "With a framing attribute the generated DataReceived splits the stream into messages and delivers each to MessageReceived; without an override they go nowhere.");
+
+    /// <summary>PSDK014: both framing attributes on one class.</summary>
+    public static readonly DiagnosticDescriptor PSDK014_TwoFramings = Create(
+        "PSDK014",
+        "Only one framing attribute per protocol",
+        "'{0}' has both [LineFraming] and [LengthPrefixFraming]; a byte stream can be split only one way, keep one",
+        UsageCategory, DiagnosticSeverity.Error,
+        "Each framing attribute generates the class's DataReceived and SendMessage; a class can have only one of them.");
+
+    /// <summary>PSDK015: a framing attribute on a class that declares DataReceived.</summary>
+    public static readonly DiagnosticDescriptor PSDK015_DataReceivedWithFraming = Create(
+        "PSDK015",
+        "Framing attribute on a class that declares DataReceived",
+        "'{0}' has [{1}] and declares DataReceived; the framing generates DataReceived, so move this code to MessageReceived",
+        UsageCategory, DiagnosticSeverity.Error,
+        "With a framing attribute the generated code overrides DataReceived to feed the framer; the class must not declare its own.");
+
+    /// <summary>PSDK016: an invalid [LineFraming], [LengthPrefixFraming] or [MinDataRate] value.</summary>
+    public static readonly DiagnosticDescriptor PSDK016_InvalidFramingOrRate = Create(
+        "PSDK016",
+        "Invalid framing or minimum data rate value",
+        "[{0}] on '{1}': {2}",
+        UsageCategory, DiagnosticSeverity.Error,
+        "Framing and minimum-data-rate values are checked at compile time; the runtime would throw when the first connection is made.");
 }

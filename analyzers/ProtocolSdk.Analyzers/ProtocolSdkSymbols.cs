@@ -18,10 +18,14 @@ internal sealed class ProtocolSdkSymbols
         MaxConnections = compilation.GetTypeByMetadataName("ProtocolSdk.MaxConnectionsAttribute");
         LogTraffic = compilation.GetTypeByMetadataName("ProtocolSdk.LogTrafficAttribute");
         UsePolicy = compilation.GetTypeByMetadataName("ProtocolSdk.UsePolicyAttribute");
+        LineFraming = compilation.GetTypeByMetadataName("ProtocolSdk.LineFramingAttribute");
+        LengthPrefixFraming = compilation.GetTypeByMetadataName("ProtocolSdk.LengthPrefixFramingAttribute");
+        PeerFilter = compilation.GetTypeByMetadataName("ProtocolSdk.PeerFilterAttribute");
+        MinDataRate = compilation.GetTypeByMetadataName("ProtocolSdk.MinDataRateAttribute");
         ConnectionPolicy = compilation.GetTypeByMetadataName("ProtocolSdk.Policies.IConnectionPolicy");
         Transport = protocol.GetMembers("Transport").OfType<IPropertySymbol>().FirstOrDefault();
         var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
-        foreach (var t in new[] { Throttle, Timeout, MaxConnections, LogTraffic, UsePolicy })
+        foreach (var t in new[] { Throttle, Timeout, MaxConnections, LogTraffic, UsePolicy, LineFraming, LengthPrefixFraming, PeerFilter, MinDataRate })
         {
             if (t is not null) builder.Add(t);
         }
@@ -35,6 +39,10 @@ internal sealed class ProtocolSdkSymbols
     public INamedTypeSymbol? MaxConnections { get; }
     public INamedTypeSymbol? LogTraffic { get; }
     public INamedTypeSymbol? UsePolicy { get; }
+    public INamedTypeSymbol? LineFraming { get; }
+    public INamedTypeSymbol? LengthPrefixFraming { get; }
+    public INamedTypeSymbol? PeerFilter { get; }
+    public INamedTypeSymbol? MinDataRate { get; }
     public INamedTypeSymbol? ConnectionPolicy { get; }
     public IPropertySymbol? Transport { get; }
     public ImmutableArray<INamedTypeSymbol> PolicyAttributes { get; }
@@ -66,6 +74,38 @@ internal sealed class ProtocolSdkSymbols
         }
         return result;
     }
+
+    public bool IsFramingAttribute(INamedTypeSymbol? attributeClass) =>
+        attributeClass is not null &&
+        (SymbolEqualityComparer.Default.Equals(attributeClass, LineFraming) || SymbolEqualityComparer.Default.Equals(attributeClass, LengthPrefixFraming));
+
+    /// <summary>The framing attributes applied to <paramref name="type"/>, in source order.</summary>
+    public List<AttributeData> GetFramingAttributes(INamedTypeSymbol type)
+    {
+        var result = new List<AttributeData>();
+        foreach (var a in type.GetAttributes())
+        {
+            if (IsFramingAttribute(a.AttributeClass)) result.Add(a);
+        }
+        return result;
+    }
+
+    /// <summary>True when the method overrides (directly or through intermediate overrides) a member of Protocol.</summary>
+    public bool OverridesProtocolMember(IMethodSymbol method)
+    {
+        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            if (SymbolEqualityComparer.Default.Equals(overridden.ContainingType, Protocol)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>A <c>(ReadOnlySpan&lt;byte&gt;)</c> parameter list.</summary>
+    public static bool TakesByteSpan(IMethodSymbol method) =>
+        method.Parameters.Length == 1 &&
+        method.Parameters[0].Type is INamedTypeSymbol { Name: "ReadOnlySpan", TypeArguments.Length: 1 } span &&
+        span.ContainingNamespace.ToDisplayString() == "System" &&
+        span.TypeArguments[0].SpecialType == SpecialType.System_Byte;
 
     public AttributeData? Find(INamedTypeSymbol type, INamedTypeSymbol? attribute)
     {

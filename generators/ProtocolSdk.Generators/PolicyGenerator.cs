@@ -30,23 +30,34 @@ public sealed class PolicyGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var throttle = Models(context, ProtocolParser.ThrottleAttribute, "Throttle");
-        var timeout = Models(context, ProtocolParser.TimeoutAttribute, "Timeout");
-        var limit = Models(context, ProtocolParser.MaxConnectionsAttribute, "MaxConnections");
-        var log = Models(context, ProtocolParser.LogTrafficAttribute, "LogTraffic");
-        var use = Models(context, ProtocolParser.UsePolicyAttribute, "UsePolicy");
+        // One pipeline per attribute, folded into one value: a list of per-attribute model lists.
+        var all = Models(context, ProtocolParser.ThrottleAttribute, "Throttle")
+            .Select(static (models, _) => ImmutableArray.Create(models));
+        foreach (var (attribute, name) in Attributes)
+        {
+            all = all.Combine(Models(context, attribute, name)).Select(static (pair, _) => pair.Left.Add(pair.Right));
+        }
 
-        var protocols = throttle
-            .Combine(timeout)
-            .Combine(limit)
-            .Combine(log)
-            .Combine(use)
-            .SelectMany(static (all, _) => Distinct(all.Left.Left.Left.Left, all.Left.Left.Left.Right, all.Left.Left.Right, all.Left.Right, all.Right))
+        var protocols = all
+            .SelectMany(static (groups, _) => Distinct(groups))
             .WithTrackingName(ProtocolModelsStep);
 
         context.RegisterSourceOutput(protocols, static (spc, model) =>
             spc.AddSource(model.HintName, SourceText.From(ProtocolEmitter.Emit(model), Encoding.UTF8)));
     }
+
+    /// <summary>The attributes after <c>[Throttle]</c>, each with its tracking-name suffix.</summary>
+    private static readonly (string Attribute, string Name)[] Attributes =
+    [
+        (ProtocolParser.TimeoutAttribute, "Timeout"),
+        (ProtocolParser.MaxConnectionsAttribute, "MaxConnections"),
+        (ProtocolParser.LogTrafficAttribute, "LogTraffic"),
+        (ProtocolParser.UsePolicyAttribute, "UsePolicy"),
+        (ProtocolParser.LineFramingAttribute, "LineFraming"),
+        (ProtocolParser.LengthPrefixFramingAttribute, "LengthPrefixFraming"),
+        (ProtocolParser.PeerFilterAttribute, "PeerFilter"),
+        (ProtocolParser.MinDataRateAttribute, "MinDataRate"),
+    ];
 
     private static IncrementalValueProvider<ImmutableArray<ProtocolModel?>> Models(IncrementalGeneratorInitializationContext context, string attribute, string name) =>
         context.SyntaxProvider
@@ -54,7 +65,7 @@ public sealed class PolicyGenerator : IIncrementalGenerator
             .WithTrackingName(AttributeModelsStep + name)
             .Collect();
 
-    private static ImmutableArray<ProtocolModel> Distinct(params ImmutableArray<ProtocolModel?>[] groups)
+    private static ImmutableArray<ProtocolModel> Distinct(ImmutableArray<ImmutableArray<ProtocolModel?>> groups)
     {
         var seen = new HashSet<string>();
         var result = ImmutableArray.CreateBuilder<ProtocolModel>();

@@ -119,3 +119,19 @@ public class PSDK007Tests
         public partial class Outer { [Timeout(5)] internal partial class B : Protocol { } }
         """);
 }
+
+/// <summary>The framing and runtime-security attributes count as policy attributes for PSDK001, PSDK002 and PSDK007.</summary>
+public class NewPolicyAttributesTests
+{
+    [Theory]
+    [InlineData("[ProtocolSdk.LineFraming]")]
+    [InlineData("[ProtocolSdk.LengthPrefixFramingAttribute]")]
+    [InlineData("[ProtocolSdk.PeerFilter(Allow = new[] { \"10.0.0.0/8\" })]")]
+    [InlineData("[ProtocolSdk.MinDataRate(BytesPerSecond = 5)]")]
+    public async Task Are_policy_attributes(string attribute)
+    {
+        await AnalyzerVerifier<ProtocolSdk.Analyzers.Rules.PSDK001NotPartialAnalyzer>.VerifyAsync(attribute + "\npublic sealed class {|PSDK001:Chat|} : ProtocolSdk.Protocol { public override void MessageReceived(System.ReadOnlySpan<byte> m) { } }");
+        await AnalyzerVerifier<ProtocolSdk.Analyzers.Rules.PSDK002NotProtocolAnalyzer>.VerifyAsync(attribute + "\npublic sealed partial class {|PSDK002:Chat|} { }");
+        await AnalyzerVerifier<ProtocolSdk.Analyzers.Rules.PSDK007UnsupportedShapeAnalyzer>.VerifyAsync(attribute + "\npublic sealed partial class {|PSDK007:Chat|}<T> : ProtocolSdk.Protocol { public override void MessageReceived(System.ReadOnlySpan<byte> m) { } }");
+    }
+}

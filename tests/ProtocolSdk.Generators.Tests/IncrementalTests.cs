@@ -12,16 +12,20 @@ public class IncrementalTests
         [Throttle(ReadBytesPerSecond = 1000)]
         [MaxConnections(Total = 10)]
         [LogTraffic]
+        [PeerFilter(Allow = new[] { "10.0.0.0/8" })]
+        [MinDataRate(BytesPerSecond = 10)]
+        [LineFraming]
         public sealed partial class Chat : Protocol
         {
             public override void ConnectionMade() { }
+            public override void MessageReceived(ReadOnlySpan<byte> message) { }
         }
         """;
 
     private const string Unrelated = "namespace App; public static class Helpers { public static int One() => 1; }";
 
     private static readonly string[] AttributeSteps =
-        ["Throttle", "Timeout", "MaxConnections", "LogTraffic", "UsePolicy"];
+        ["Throttle", "Timeout", "MaxConnections", "LogTraffic", "UsePolicy", "LineFraming", "LengthPrefixFraming", "PeerFilter", "MinDataRate"];
 
     private static (GeneratorDriver Driver, CSharpCompilation Compilation) FirstRun()
     {
@@ -105,6 +109,32 @@ public class IncrementalTests
         var after = result.GeneratedSources.Single().SourceText.ToString();
         Assert.NotEqual(before, after);
         Assert.Contains("FromTicks(450000000L)", after);
+    }
+
+    [Fact]
+    public void Editing_a_peer_filter_entry_regenerates()
+    {
+        var (driver, compilation) = FirstRun();
+        var old = compilation.SyntaxTrees.First();
+        var edited = CSharpSyntaxTree.ParseText(Protocol.Replace("10.0.0.0/8", "10.0.0.0/16"), GeneratorHarness.ParseOptions, path: old.FilePath);
+        var result = driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult().Results.Single();
+        AssertReasons(result.TrackedSteps[PolicyGenerator.AttributeModelsStep + "PeerFilter"], "PeerFilter models", IncrementalStepRunReason.Modified);
+        AssertReasons(result.TrackedOutputSteps["SourceOutput"], "SourceOutput", IncrementalStepRunReason.Modified);
+        Assert.Contains("\"10.0.0.0/16\"", result.GeneratedSources.Single().SourceText.ToString());
+    }
+
+    [Fact]
+    public void Removing_the_MessageReceived_override_removes_the_file()
+    {
+        // Framing without MessageReceived is PSDK013: the generator goes silent, and comes back when it is fixed.
+        var (driver, compilation) = FirstRun();
+        var old = compilation.SyntaxTrees.First();
+        var edited = CSharpSyntaxTree.ParseText(Protocol.Replace("public override void MessageReceived(ReadOnlySpan<byte> message) { }", ""),
+            GeneratorHarness.ParseOptions, path: old.FilePath);
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited));
+        Assert.Empty(driver.GetRunResult().GeneratedTrees);
+        driver = driver.RunGenerators(compilation);
+        Assert.Single(driver.GetRunResult().GeneratedTrees);
     }
 
     [Fact]

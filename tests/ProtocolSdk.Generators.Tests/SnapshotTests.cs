@@ -105,6 +105,111 @@ public class SnapshotTests
         """ + "\n" + PolicyStruct));
 
     [Fact]
+    public void LineFraming_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [LineFraming(MaxLength = 512, Delimiter = "\0\n\u00e9\"")]
+        public sealed partial class Chat : Protocol
+        {
+            public override void ConnectionMade() => SendMessage("hello"u8);
+            public override void MessageReceived(ReadOnlySpan<byte> message) => SendMessage(message);
+        }
+        """));
+
+    [Fact]
+    public void LineFraming_defaults_in_an_unsealed_class() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [LineFraming]
+        public partial class Chat : Protocol
+        {
+            public override void MessageReceived(ReadOnlySpan<byte> message) => SendMessage(message);
+        }
+        public sealed class Derived : Chat
+        {
+            public override void MessageReceived(ReadOnlySpan<byte> message) { SendMessage(message); SendMessage(message); }
+        }
+        """));
+
+    [Fact]
+    public void LengthPrefixFraming_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [LengthPrefixFraming(PrefixBytes = 2, MaxLength = 65535, BigEndian = false)]
+        public sealed partial class Chat : Protocol
+        {
+            public override void MessageReceived(ReadOnlySpan<byte> message) => SendMessage(message);
+        }
+        """));
+
+    [Fact]
+    public void LengthPrefixFraming_MessageReceived_in_a_base_class() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        public abstract class Base : Protocol
+        {
+            public override void MessageReceived(ReadOnlySpan<byte> message) { }
+        }
+        [LengthPrefixFraming]
+        public sealed partial class Chat : Base { }
+        """));
+
+    [Fact]
+    public void PeerFilter_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [PeerFilter(Allow = new[] { "127.0.0.0/8", "::1", "2001:db8::/32", "10.1.2.3" }, Deny = new[] { "127.0.0.66/32" })]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void PeerFilter_deny_only() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [PeerFilter(Deny = new[] { "192.168.0.0/16" })]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void MinDataRate_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [MinDataRate(BytesPerSecond = 240.5, GraceSeconds = 0.25)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void MinDataRate_default_grace() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [MinDataRate(BytesPerSecond = 1e-5)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
+    [Fact]
+    public void Everything_combined() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App
+        {
+            [PeerFilter(Allow = new[] { "10.0.0.0/8" }, Deny = new[] { "10.6.6.0/24" })]
+            [MaxConnections(Total = 100, PerPeer = 4)]
+            [Throttle(ReadBytesPerSecond = 65536)]
+            [MinDataRate(BytesPerSecond = 100, GraceSeconds = 2)]
+            [Timeout(30)]
+            [LogTraffic]
+            [LineFraming(MaxLength = 1024)]
+            [UsePolicy(typeof(CountingPolicy))]
+            public sealed partial class Chat : Protocol
+            {
+                public override void ConnectionMade() => SendMessage("welcome"u8);
+                public override void MessageReceived(ReadOnlySpan<byte> message) => SendMessage(message);
+                protected override void MessageTooLong(long length) => Transport.LoseConnection();
+            }
+        }
+        """ + "\n" + PolicyStruct));
+
+    [Fact]
+    public void PeerFilter_with_user_policy_only() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App
+        {
+            [PeerFilter(Allow = new[] { "::/0" })]
+            [UsePolicy(typeof(CountingPolicy))]
+            public sealed partial class Chat : Protocol { }
+        }
+        """ + "\n" + PolicyStruct));
+
+    [Fact]
     public void Nested_type() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Net.Outer.Middle.Inner.Policies.g.cs", Usings + """
         namespace App.Net
         {

@@ -19,10 +19,18 @@ internal sealed record ProtocolModel(
     TimeoutModel? Timeout,
     ConnectionLimitModel? MaxConnections,
     TrafficLogModel? LogTraffic,
-    EquatableArray<UserPolicyModel> UserPolicies)
+    EquatableArray<UserPolicyModel> UserPolicies,
+    LineFramingModel? LineFraming,
+    LengthPrefixFramingModel? LengthPrefixFraming,
+    PeerFilterModel? PeerFilter,
+    MinDataRateModel? MinDataRate)
 {
     public bool HasAnyPolicy =>
-        Throttle is not null || Timeout is not null || MaxConnections is not null || LogTraffic is not null || !UserPolicies.IsEmpty;
+        Throttle is not null || Timeout is not null || MaxConnections is not null || LogTraffic is not null || !UserPolicies.IsEmpty ||
+        HasFraming || PeerFilter is not null || MinDataRate is not null;
+
+    /// <summary>One of the framing attributes is present (never both: that shape yields no model).</summary>
+    public bool HasFraming => LineFraming is not null || LengthPrefixFraming is not null;
 }
 
 /// <summary>A type that contains the protocol class: <c>partial {Keyword} {Name}</c>.</summary>
@@ -42,3 +50,15 @@ internal sealed record TrafficLogModel(int LengthLimit, int Level);
 
 /// <summary><c>[UsePolicy(typeof(T))]</c>: <paramref name="TypeName"/> is <c>global::</c>-qualified.</summary>
 internal sealed record UserPolicyModel(string TypeName);
+
+/// <summary><c>[LineFraming]</c>; <paramref name="Delimiter"/> holds characters 0..255 only (one byte each).</summary>
+internal sealed record LineFramingModel(int MaxLength, string Delimiter);
+
+/// <summary><c>[LengthPrefixFraming]</c>; <paramref name="PrefixBytes"/> is 1, 2 or 4 and <paramref name="MaxLength"/> fits the prefix.</summary>
+internal sealed record LengthPrefixFramingModel(int PrefixBytes, int MaxLength, bool BigEndian);
+
+/// <summary><c>[PeerFilter]</c>: the CIDR entries as written (each already checked).</summary>
+internal sealed record PeerFilterModel(EquatableArray<string> Allow, EquatableArray<string> Deny);
+
+/// <summary><c>[MinDataRate]</c>; both values positive and finite.</summary>
+internal sealed record MinDataRateModel(double BytesPerSecond, double GraceSeconds);

@@ -21,6 +21,10 @@ internal static class ProtocolParser
     public const string MaxConnectionsAttribute = "ProtocolSdk.MaxConnectionsAttribute";
     public const string LogTrafficAttribute = "ProtocolSdk.LogTrafficAttribute";
     public const string UsePolicyAttribute = "ProtocolSdk.UsePolicyAttribute";
+    public const string LineFramingAttribute = "ProtocolSdk.LineFramingAttribute";
+    public const string LengthPrefixFramingAttribute = "ProtocolSdk.LengthPrefixFramingAttribute";
+    public const string PeerFilterAttribute = "ProtocolSdk.PeerFilterAttribute";
+    public const string MinDataRateAttribute = "ProtocolSdk.MinDataRateAttribute";
     private const string ProtocolType = "ProtocolSdk.Protocol";
     private const string ConnectionPolicyInterface = "ProtocolSdk.Policies.IConnectionPolicy";
 
@@ -59,8 +63,12 @@ internal static class ProtocolParser
         TimeoutModel? timeout = null;
         ConnectionLimitModel? limit = null;
         TrafficLogModel? log = null;
+        LineFramingModel? lines = null;
+        LengthPrefixFramingModel? frames = null;
+        PeerFilterModel? filter = null;
+        MinDataRateModel? rate = null;
         var policies = new List<UserPolicyModel>();
-        bool seenThrottle = false, seenTimeout = false, seenLimit = false, seenLog = false;
+        bool seenThrottle = false, seenTimeout = false, seenLimit = false, seenLog = false, seenFraming = false, seenFilter = false, seenRate = false;
 
         foreach (var attribute in type.GetAttributes())
         {
@@ -94,6 +102,30 @@ internal static class ProtocolParser
                     log = ParseLogTraffic(attribute);
                     if (log is null) return null;
                     break;
+                case LineFramingAttribute:
+                    if (seenFraming) return null; // both framings (PSDK014), or a duplicate
+                    seenFraming = true;
+                    lines = ParseLineFraming(attribute);
+                    if (lines is null) return null;
+                    break;
+                case LengthPrefixFramingAttribute:
+                    if (seenFraming) return null;
+                    seenFraming = true;
+                    frames = ParseLengthPrefixFraming(attribute);
+                    if (frames is null) return null;
+                    break;
+                case PeerFilterAttribute:
+                    if (seenFilter) return null;
+                    seenFilter = true;
+                    filter = ParsePeerFilter(attribute);
+                    if (filter is null) return null;
+                    break;
+                case MinDataRateAttribute:
+                    if (seenRate) return null;
+                    seenRate = true;
+                    rate = ParseMinDataRate(attribute);
+                    if (rate is null) return null;
+                    break;
                 case UsePolicyAttribute:
                     var policy = ParseUsePolicy(attribute, compilation);
                     if (policy is null) return null;
@@ -101,6 +133,10 @@ internal static class ProtocolParser
                     break;
             }
         }
+
+        // Framing generates DataReceived and feeds MessageReceived: a class that declares DataReceived itself (PSDK015) or
+        // does not override MessageReceived (PSDK013) gets nothing.
+        if (seenFraming && (DeclaresDataReceived(type) || !OverridesMessageReceived(type, protocol))) return null;
 
         var containing = new List<ContainingTypeModel>();
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -125,7 +161,11 @@ internal static class ProtocolParser
             Timeout: timeout,
             MaxConnections: limit,
             LogTraffic: log,
-            UserPolicies: new EquatableArray<UserPolicyModel>(policies.ToArray()));
+            UserPolicies: new EquatableArray<UserPolicyModel>(policies.ToArray()),
+            LineFraming: lines,
+            LengthPrefixFraming: frames,
+            PeerFilter: filter,
+            MinDataRate: rate);
         return model.HasAnyPolicy ? model : null;
     }
 
@@ -296,6 +336,155 @@ internal static class ProtocolParser
         var contract = compilation.GetTypeByMetadataName(ConnectionPolicyInterface);
         if (contract is null || !policy.AllInterfaces.Contains(contract, SymbolEqualityComparer.Default)) return null;
         return new UserPolicyModel(policy.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+    }
+
+    /// <summary>The class (any of its declarations) declares a <c>DataReceived(ReadOnlySpan&lt;byte&gt;)</c> of its own.</summary>
+    private static bool DeclaresDataReceived(INamedTypeSymbol type) =>
+        type.GetMembers("DataReceived").OfType<IMethodSymbol>().Any(m =>
+            m.Parameters.Length == 1 &&
+            m.Parameters[0].Type is INamedTypeSymbol { Name: "ReadOnlySpan", TypeArguments.Length: 1 } span &&
+            span.ContainingNamespace.ToDisplayString() == "System" &&
+            span.TypeArguments[0].SpecialType == SpecialType.System_Byte);
+
+    /// <summary>The class or a base class between it and Protocol overrides <c>Protocol.MessageReceived</c>.</summary>
+    private static bool OverridesMessageReceived(INamedTypeSymbol type, INamedTypeSymbol protocol)
+    {
+        for (var t = type; t is not null && !SymbolEqualityComparer.Default.Equals(t, protocol); t = t.BaseType)
+        {
+            foreach (var method in t.GetMembers("MessageReceived").OfType<IMethodSymbol>())
+            {
+                for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(overridden.ContainingType, protocol)) return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static LineFramingModel? ParseLineFraming(AttributeData attribute)
+    {
+        if (HasErrors(attribute)) return null;
+        int maxLength = 16384;
+        string delimiter = "\r\n";
+        foreach (var pair in attribute.NamedArguments)
+        {
+            switch (pair.Key)
+            {
+                case "MaxLength":
+                    if (!TryInt32(pair.Value, out maxLength) || maxLength <= 0) return null;
+                    break;
+                case "Delimiter":
+                    if (pair.Value.Value is not string text || text.Length == 0 || text.Any(c => c > '\u00FF')) return null;
+                    delimiter = text;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return new LineFramingModel(maxLength, delimiter);
+    }
+
+    private static LengthPrefixFramingModel? ParseLengthPrefixFraming(AttributeData attribute)
+    {
+        if (HasErrors(attribute)) return null;
+        int prefixBytes = 4, maxLength = 1024 * 1024;
+        bool bigEndian = true;
+        foreach (var pair in attribute.NamedArguments)
+        {
+            switch (pair.Key)
+            {
+                case "PrefixBytes":
+                    if (!TryInt32(pair.Value, out prefixBytes) || prefixBytes is not (1 or 2 or 4)) return null;
+                    break;
+                case "MaxLength":
+                    if (!TryInt32(pair.Value, out maxLength) || maxLength <= 0) return null;
+                    break;
+                case "BigEndian":
+                    if (pair.Value.Value is not bool b) return null;
+                    bigEndian = b;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        // A MaxLength the prefix cannot express is a mistake the analyzer reports (PSDK016).
+        if (prefixBytes < 4 && maxLength > (1 << (8 * prefixBytes)) - 1) return null;
+        return new LengthPrefixFramingModel(prefixBytes, maxLength, bigEndian);
+    }
+
+    private static PeerFilterModel? ParsePeerFilter(AttributeData attribute)
+    {
+        if (HasErrors(attribute)) return null;
+        EquatableArray<string> allow = EquatableArray<string>.Empty, deny = EquatableArray<string>.Empty;
+        foreach (var pair in attribute.NamedArguments)
+        {
+            var entries = ParseCidrList(pair.Value);
+            if (entries is null) return null;
+            switch (pair.Key)
+            {
+                case "Allow":
+                    allow = entries.Value;
+                    break;
+                case "Deny":
+                    deny = entries.Value;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return new PeerFilterModel(allow, deny);
+    }
+
+    /// <summary>A <c>string[]</c> argument whose entries are all valid CIDR text (null = empty); null when any is not.</summary>
+    private static EquatableArray<string>? ParseCidrList(TypedConstant constant)
+    {
+        if (constant.Kind != TypedConstantKind.Array) return null;
+        if (constant.IsNull) return EquatableArray<string>.Empty;
+        var entries = new string[constant.Values.Length];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            if (constant.Values[i].Value is not string text || !ProtocolSdk.Roslyn.CidrText.IsValid(text, out _)) return null;
+            entries[i] = text;
+        }
+        return new EquatableArray<string>(entries);
+    }
+
+    private static MinDataRateModel? ParseMinDataRate(AttributeData attribute)
+    {
+        if (HasErrors(attribute)) return null;
+        double rate = 0, grace = 5;
+        foreach (var pair in attribute.NamedArguments)
+        {
+            switch (pair.Key)
+            {
+                case "BytesPerSecond":
+                    if (!TryPositiveFinite(pair.Value, out rate)) return null;
+                    break;
+                case "GraceSeconds":
+                    if (!TryPositiveFinite(pair.Value, out grace)) return null;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        if (!(rate > 0)) return null; // BytesPerSecond not set
+        return new MinDataRateModel(rate, grace);
+    }
+
+    private static bool TryPositiveFinite(TypedConstant constant, out double value)
+    {
+        value = 0;
+        if (constant.Kind != TypedConstantKind.Primitive || constant.Value is null) return false;
+        try
+        {
+            value = Convert.ToDouble(constant.Value, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+        {
+            return false;
+        }
+        return value > 0 && !double.IsInfinity(value); // false for NaN too
     }
 
     private static bool HasErrors(AttributeData attribute) =>
