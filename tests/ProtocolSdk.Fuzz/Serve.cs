@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using ProtocolSdk.Policies;
 
 namespace ProtocolSdk.Fuzz;
 
@@ -11,17 +10,10 @@ namespace ProtocolSdk.Fuzz;
 /// </summary>
 [Timeout(3)]
 [MaxConnections(Total = 2000, PerPeer = 100)]
+[MinDataRate(BytesPerSecond = 16, GraceSeconds = 2)]
 public sealed partial class GuardedEcho : Protocol
 {
-    // Hand-wired until the generator emits [MinDataRate].
-    private static readonly MinDataRatePolicy Rate = new(16, 2);
-    private MinDataRateSession _rate;
-
-    public override void ConnectionMade() => _rate = Rate.Start(Transport);
-
     public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
-
-    public override void ConnectionLost(DisconnectReason reason) => _rate.Stop();
 }
 
 public static class Serve

@@ -23,11 +23,11 @@ public class CallbackExceptionTests(ITestOutputHelper output)
     {
         using var unobserved = new UnobservedTaskWatch();
         var log = new RecordingLoggerFactory();
-        var made = new System.Collections.Concurrent.ConcurrentQueue<Thrower>();
+        var made = new System.Collections.Concurrent.ConcurrentQueue<ThrowerBase>();
         var nextAt = at;
-        var server = await ProtocolServer.ListenTcpAsync(Net.AnyPort, () =>
+        var server = await ProtocolServer.ListenTcpAsync<ThrowerBase>(Net.AnyPort, () =>
         {
-            var p = new Thrower(nextAt);
+            ThrowerBase p = at == ThrowAt.MessageReceived ? new FramedThrower(nextAt) : new Thrower(nextAt);
             made.Enqueue(p);
             return p;
         }, new ProtocolServerOptions { LoggerFactory = log });

@@ -1,4 +1,3 @@
-using ProtocolSdk.Framing;
 using ProtocolSdk.Policies;
 using ProtocolSdk.Reliability.Support;
 
@@ -47,24 +46,9 @@ public abstract class TrackedEcho : Protocol
 /// </summary>
 [Timeout(3)]
 [MaxConnections(Total = 2000, PerPeer = SlowlorisGuarded.PerPeerLimit)]
+[MinDataRate(BytesPerSecond = SlowlorisGuarded.MinRate, GraceSeconds = SlowlorisGuarded.GraceSeconds)]
 public sealed partial class SlowlorisGuarded : TrackedEcho
 {
-    // Hand-wired until the generator emits [MinDataRate] (branch gen2); then this becomes the attribute.
-    private static readonly MinDataRatePolicy Rate = new(MinRate, GraceSeconds);
-    private MinDataRateSession _rate;
-
-    public override void ConnectionMade()
-    {
-        _rate = Rate.Start(Transport);
-        base.ConnectionMade();
-    }
-
-    public override void ConnectionLost(DisconnectReason reason)
-    {
-        _rate.Stop();
-        base.ConnectionLost(reason);
-    }
-
     public const int PerPeerLimit = 100;
     public const double MinRate = 16;
     public const double GraceSeconds = 2;
@@ -117,26 +101,11 @@ public struct CountingPolicy : IConnectionPolicy
 [Throttle(ReadBytesPerSecond = 64 * 1024 * 1024, WriteBytesPerSecond = 64 * 1024 * 1024)]
 [Timeout(10)]
 [MaxConnections(Total = SoakProtocol.TotalLimit, PerPeer = SoakProtocol.PerPeerLimit)]
+[MinDataRate(BytesPerSecond = 1, GraceSeconds = 5)]
 [LogTraffic(LengthLimit = 16)]
 [UsePolicy(typeof(CountingPolicy))]
 public sealed partial class SoakProtocol : TrackedEcho
 {
-    // Hand-wired until the generator emits [MinDataRate] (branch gen2).
-    private static readonly MinDataRatePolicy Rate = new(1, 5);
-    private MinDataRateSession _rate;
-
-    public override void ConnectionMade()
-    {
-        _rate = Rate.Start(Transport);
-        base.ConnectionMade();
-    }
-
-    public override void ConnectionLost(DisconnectReason reason)
-    {
-        _rate.Stop();
-        base.ConnectionLost(reason);
-    }
-
     public const int TotalLimit = 256;
     public const int PerPeerLimit = 32;
 
@@ -146,8 +115,6 @@ public sealed partial class SoakProtocol : TrackedEcho
 /// <summary>A [UsePolicy] struct that throws on data starting with 'P' (scenario 5).</summary>
 public struct ThrowingPolicy : IConnectionPolicy
 {
-    public static readonly AsyncLocal<int> Unused = new();
-
     public ConnectionAdmission OnAdmit(Transport transport) => ConnectionAdmission.Accept;
     public void OnConnectionMade(Protocol protocol, Transport transport) { }
 
@@ -156,7 +123,7 @@ public struct ThrowingPolicy : IConnectionPolicy
         if (!data.IsEmpty && data[0] == (byte)'P')
         {
             var ex = new InvalidOperationException("policy boom " + Guid.NewGuid());
-            ((Thrower)protocol).Thrown = ex;
+            ((ThrowerBase)protocol).Thrown = ex;
             throw ex;
         }
     }
@@ -165,114 +132,103 @@ public struct ThrowingPolicy : IConnectionPolicy
     public void OnConnectionLost(Protocol protocol, DisconnectReason reason) { }
 }
 
-/// <summary>Where <see cref="Thrower"/> throws.</summary>
+/// <summary>Where a thrower throws.</summary>
 public enum ThrowAt { Nowhere, ConnectionMade, DataReceived, ConnectionLost, TimeoutConnection, MessageReceived, Policy }
 
-/// <summary>Scenario 5: throws from the chosen callback; lines are framed by a hand-wired LineFramer.</summary>
-[UsePolicy(typeof(ThrowingPolicy))]
-public sealed partial class Thrower : Protocol
+/// <summary>Scenario 5: throws from the chosen callback.</summary>
+public abstract class ThrowerBase : Protocol
 {
-    private readonly LineFramer _lines = new(1024, "\n");
-    private readonly ThrowAt _at;
+    protected ThrowerBase(ThrowAt at) => At = at;
 
-    public Thrower(ThrowAt at) => _at = at;
-
+    public ThrowAt At { get; }
     public Exception? Thrown;
     public DisconnectReason? Reason;
     public readonly TaskCompletionSource Lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Exception Boom(string where) => Thrown = new InvalidOperationException($"{where} boom {Guid.NewGuid()}");
+    protected Exception Boom(string where) => Thrown = new InvalidOperationException($"{where} boom {Guid.NewGuid()}");
 
     public override void ConnectionMade()
     {
-        if (_at == ThrowAt.ConnectionMade) throw Boom("made");
-        if (_at == ThrowAt.TimeoutConnection) SetTimeout(TimeSpan.FromMilliseconds(200));
+        if (At == ThrowAt.ConnectionMade) throw Boom("made");
+        if (At == ThrowAt.TimeoutConnection) SetTimeout(TimeSpan.FromMilliseconds(200));
         Transport.Write("hi\n"u8);
-    }
-
-    public override void DataReceived(ReadOnlySpan<byte> data)
-    {
-        if (_at == ThrowAt.DataReceived) throw Boom("data");
-        _lines.Feed(this, data);
-    }
-
-    public override void MessageReceived(ReadOnlySpan<byte> message)
-    {
-        if (_at == ThrowAt.MessageReceived) throw Boom("message");
-        Transport.Write(message);
-        Transport.Write("\n"u8);
     }
 
     protected override void TimeoutConnection()
     {
-        if (_at == ThrowAt.TimeoutConnection) throw Boom("timeout");
+        if (At == ThrowAt.TimeoutConnection) throw Boom("timeout");
         base.TimeoutConnection();
     }
 
     public override void ConnectionLost(DisconnectReason reason)
     {
         Reason = reason;
-        _lines.Dispose();
         Lost.TrySetResult();
-        if (_at == ThrowAt.ConnectionLost) throw Boom("lost");
+        if (At == ThrowAt.ConnectionLost) throw Boom("lost");
     }
 }
 
-/// <summary>Scenario 6: a line protocol and a length-prefixed protocol over hand-wired framers.</summary>
-public sealed class LineEcho : Protocol
+/// <summary>Unframed: echoes raw data, or throws from DataReceived.</summary>
+[UsePolicy(typeof(ThrowingPolicy))]
+public sealed partial class Thrower : ThrowerBase
+{
+    public Thrower(ThrowAt at) : base(at) { }
+
+    public override void DataReceived(ReadOnlySpan<byte> data)
+    {
+        if (At == ThrowAt.DataReceived) throw Boom("data");
+        Transport.Write(data);
+    }
+}
+
+/// <summary>Generated [LineFraming]: echoes lines, or throws from MessageReceived.</summary>
+[LineFraming(MaxLength = 1024, Delimiter = "\n")]
+[UsePolicy(typeof(ThrowingPolicy))]
+public sealed partial class FramedThrower : ThrowerBase
+{
+    public FramedThrower(ThrowAt at) : base(at) { }
+
+    public override void MessageReceived(ReadOnlySpan<byte> message)
+    {
+        if (At == ThrowAt.MessageReceived) throw Boom("message");
+        SendMessage(message);
+    }
+}
+
+/// <summary>Scenario 6: generated [LineFraming] (delimiter \r\n) echo. Buffered reads the generated framer field.</summary>
+[LineFraming(MaxLength = LineEcho.MaxLength)]
+public sealed partial class LineEcho : Protocol
 {
     public const int MaxLength = 1024;
-    private readonly LineFramer _framer = new(MaxLength, "\r\n");
     public int Messages;
     public DisconnectReason? Reason;
-    public int BufferedMax;
 
-    public int Buffered => _framer.BufferedBytes;
-
-    public override void DataReceived(ReadOnlySpan<byte> data)
-    {
-        _framer.Feed(this, data);
-        BufferedMax = Math.Max(BufferedMax, _framer.BufferedBytes);
-    }
+    public int Buffered => __psdkFramer?.BufferedBytes ?? 0;
 
     public override void MessageReceived(ReadOnlySpan<byte> message)
     {
         Messages++;
-        _framer.Send(Transport, message);
+        SendMessage(message);
     }
 
-    public override void ConnectionLost(DisconnectReason reason)
-    {
-        Reason = reason;
-        _framer.Dispose();
-    }
+    public override void ConnectionLost(DisconnectReason reason) => Reason = reason;
 }
 
-public sealed class FrameEcho : Protocol
+/// <summary>Scenario 6: generated [LengthPrefixFraming] (4-byte big-endian prefix) echo.</summary>
+[LengthPrefixFraming(MaxLength = FrameEcho.MaxLength)]
+public sealed partial class FrameEcho : Protocol
 {
     public const int MaxLength = 64 * 1024;
-    private readonly LengthPrefixFramer _framer = new(4, MaxLength, bigEndian: true);
     public int Messages;
     public DisconnectReason? Reason;
-    public int BufferedMax;
 
-    public int Buffered => _framer.BufferedBytes;
-
-    public override void DataReceived(ReadOnlySpan<byte> data)
-    {
-        _framer.Feed(this, data);
-        BufferedMax = Math.Max(BufferedMax, _framer.BufferedBytes);
-    }
+    public int Buffered => __psdkFramer?.BufferedBytes ?? 0;
 
     public override void MessageReceived(ReadOnlySpan<byte> message)
     {
         Messages++;
-        _framer.Send(Transport, message);
+        SendMessage(message);
     }
 
-    public override void ConnectionLost(DisconnectReason reason)
-    {
-        Reason = reason;
-        _framer.Dispose();
-    }
+    public override void ConnectionLost(DisconnectReason reason) => Reason = reason;
 }
