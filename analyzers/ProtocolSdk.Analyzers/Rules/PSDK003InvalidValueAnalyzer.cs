@@ -76,6 +76,12 @@ public sealed class PSDK003InvalidValueAnalyzer : DiagnosticAnalyzer
         bool ok = CheckNotNegative(context, type, typeName, attribute, "Throttle", "ReadBytesPerSecond", "no read limit");
         ok &= CheckNotNegative(context, type, typeName, attribute, "Throttle", "WriteBytesPerSecond", "no write limit");
         CheckNotNegative(context, type, typeName, attribute, "Throttle", "BurstBytes", "one second's worth of the limit");
+        var prefix = ProtocolSdkSymbols.NamedInteger(attribute, "IPv6PrefixLength");
+        if (prefix is < 0 or > 128)
+        {
+            Report(context, ProtocolSdkSymbols.ArgumentLocation(attribute, type, "IPv6PrefixLength"), "Throttle", typeName,
+                "IPv6PrefixLength = " + prefix.Value.ToString(CultureInfo.InvariantCulture) + " is outside 0..128");
+        }
 
         if (ProtocolSdkSymbols.TryGetNamed(attribute, "Scope", out var scope) && scope.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType && scope.Value is not null)
         {
