@@ -19,7 +19,7 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// </list>
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK003InvalidValueAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK003InvalidValueAnalyzer : ProtocolTypeAnalyzer
 {
     /// <summary>Protocol.SetTimeout rejects periods longer than this.</summary>
     internal const double MaxTimeoutSeconds = 365 * 24 * 3600.0;
@@ -27,20 +27,7 @@ public sealed class PSDK003InvalidValueAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK003_InvalidValue);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;
