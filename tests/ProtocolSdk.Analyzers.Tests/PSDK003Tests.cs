@@ -83,6 +83,16 @@ public class PSDK003Tests
     public Task PrefixOutOfRange_IsReported(string value) => Verify.VerifyAsync(Protocol("[MaxConnections(PerPeer = 2, IPv6PrefixLength = {|PSDK003:" + value + "|})]"));
 
     [Theory]
+    [InlineData("-1")]
+    [InlineData("129")]
+    public Task ThrottlePrefixOutOfRange_IsReported(string value) =>
+        Verify.VerifyAsync(Protocol("[Throttle(ReadBytesPerSecond = 10, Scope = ThrottleScope.PerPeer, IPv6PrefixLength = {|PSDK003:" + value + "|})]"));
+
+    [Fact]
+    public Task ThrottleZeroRateWithOtherRate_IsFine() =>
+        Verify.VerifyAsync(Protocol("[Throttle(ReadBytesPerSecond = 0, WriteBytesPerSecond = 10, BurstBytes = 0, IPv6PrefixLength = 64)]"));
+
+    [Theory]
     [InlineData("0")]
     [InlineData("-10")]
     public Task NonPositiveLengthLimit_IsReported(string value) => Verify.VerifyAsync(Protocol("[LogTraffic(LengthLimit = {|PSDK003:" + value + "|})]"));

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -22,7 +21,7 @@ public partial class ReadmeCodeTests
     public static TheoryData<int, string, string> Blocks()
     {
         var data = new TheoryData<int, string, string>();
-        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
         int index = 0;
         foreach (Match match in CodeBlock().Matches(readme))
         {
@@ -73,7 +72,4 @@ public partial class ReadmeCodeTests
         MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Time.Testing.FakeTimeProvider).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location),
     ];
-
-    private static string RepositoryRoot([CallerFilePath] string thisFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
 }

@@ -4,7 +4,8 @@ namespace ProtocolSdk.Generators.Tests;
 
 /// <summary>
 /// A small snapshot helper in Verify's conventions: compares text with the checked-in
-/// <c>Snapshots/&lt;TestClass&gt;.&lt;TestMethod&gt;.verified.cs</c> next to the test source.
+/// <c>Snapshots/&lt;TestClass&gt;.&lt;TestMethod&gt;.verified.cs</c> in the test project (found from the repository root,
+/// see <see cref="RepositoryPaths"/>; the caller's file path only gives the class name).
 /// On a mismatch it writes <c>.received.cs</c> beside it and fails. <c>UPDATE_SNAPSHOTS=1</c> accepts the new text.
 /// A missing snapshot fails under <c>CI=true</c>; locally it is created and the test fails asking for a review.
 /// </summary>
@@ -13,7 +14,7 @@ internal static class SnapshotAssert
     public static void Matches(string actual, string? name = null, [CallerMemberName] string member = "", [CallerFilePath] string sourceFile = "")
     {
         actual = actual.Replace("\r\n", "\n");
-        string folder = Path.Combine(Path.GetDirectoryName(sourceFile)!, "Snapshots");
+        string folder = Path.Combine(RepositoryPaths.TestProject, "Snapshots");
         string stem = Path.GetFileNameWithoutExtension(sourceFile) + "." + (name ?? member);
         string verified = Path.Combine(folder, stem + ".verified.cs");
         string received = Path.Combine(folder, stem + ".received.cs");

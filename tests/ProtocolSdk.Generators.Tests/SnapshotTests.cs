@@ -19,6 +19,14 @@ public class SnapshotTests
         public sealed partial class Chat : Protocol { }
         """));
 
+    /// <summary>0 means "no limit" for a rate and "one second's worth" for the burst, as the attribute documents (not an error).</summary>
+    [Fact]
+    public void Throttle_per_peer_with_ipv6_prefix_and_explicit_zeros() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
+        namespace App;
+        [Throttle(ReadBytesPerSecond = 0, WriteBytesPerSecond = 5000, BurstBytes = 0, Scope = ThrottleScope.PerPeer, IPv6PrefixLength = 64)]
+        public sealed partial class Chat : Protocol { }
+        """));
+
     [Fact]
     public void Timeout_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
         namespace App;

@@ -14,25 +14,12 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// <c>partial</c>, which the code fix edits.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK001NotPartialAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK001NotPartialAnalyzer : ProtocolTypeAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK001_NotPartial);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;

@@ -8,25 +8,12 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// <summary>PSDK002: a class with a policy attribute must derive from <c>ProtocolSdk.Protocol</c>.</summary>
 /// <remarks>Static classes and records cannot derive from Protocol at all; PSDK007 reports those instead.</remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK002NotProtocolAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK002NotProtocolAnalyzer : ProtocolTypeAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK002_NotProtocol);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class || type.IsStatic || type.IsRecord) return;

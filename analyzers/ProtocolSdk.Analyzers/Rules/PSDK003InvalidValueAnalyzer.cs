@@ -19,7 +19,7 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// </list>
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK003InvalidValueAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK003InvalidValueAnalyzer : ProtocolTypeAnalyzer
 {
     /// <summary>Protocol.SetTimeout rejects periods longer than this.</summary>
     internal const double MaxTimeoutSeconds = 365 * 24 * 3600.0;
@@ -27,20 +27,7 @@ public sealed class PSDK003InvalidValueAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK003_InvalidValue);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;
@@ -76,6 +63,12 @@ public sealed class PSDK003InvalidValueAnalyzer : DiagnosticAnalyzer
         bool ok = CheckNotNegative(context, type, typeName, attribute, "Throttle", "ReadBytesPerSecond", "no read limit");
         ok &= CheckNotNegative(context, type, typeName, attribute, "Throttle", "WriteBytesPerSecond", "no write limit");
         CheckNotNegative(context, type, typeName, attribute, "Throttle", "BurstBytes", "one second's worth of the limit");
+        var prefix = ProtocolSdkSymbols.NamedInteger(attribute, "IPv6PrefixLength");
+        if (prefix is < 0 or > 128)
+        {
+            Report(context, ProtocolSdkSymbols.ArgumentLocation(attribute, type, "IPv6PrefixLength"), "Throttle", typeName,
+                "IPv6PrefixLength = " + prefix.Value.ToString(CultureInfo.InvariantCulture) + " is outside 0..128");
+        }
 
         if (ProtocolSdkSymbols.TryGetNamed(attribute, "Scope", out var scope) && scope.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType && scope.Value is not null)
         {

@@ -18,7 +18,7 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// </list>
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK009UnboundedBufferingAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK009UnboundedBufferingAnalyzer : ProtocolTypeAnalyzer
 {
     /// <summary>Transport.DefaultHighWaterMark.</summary>
     internal const long HighWaterMark = 64 * 1024;
@@ -32,20 +32,9 @@ public sealed class PSDK009UnboundedBufferingAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK009_UnboundedBuffering);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols?.Throttle is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
+    private protected override bool AppliesTo(ProtocolSdkSymbols symbols) => symbols.Throttle is not null;
 
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;

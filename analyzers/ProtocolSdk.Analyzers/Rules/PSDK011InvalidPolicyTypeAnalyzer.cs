@@ -10,25 +10,14 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// <c>ProtocolSdk.Policies.IConnectionPolicy</c> with an accessible parameterless constructor.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK011InvalidPolicyTypeAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK011InvalidPolicyTypeAnalyzer : ProtocolTypeAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK011_InvalidPolicyType);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols?.UsePolicy is null || symbols.ConnectionPolicy is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
+    private protected override bool AppliesTo(ProtocolSdkSymbols symbols) => symbols.UsePolicy is not null && symbols.ConnectionPolicy is not null;
 
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;

@@ -6,25 +6,12 @@ namespace ProtocolSdk.Analyzers.Rules;
 
 /// <summary>PSDK014: <c>[LineFraming]</c> and <c>[LengthPrefixFraming]</c> on one class; reported on the later of the two.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK014TwoFramingsAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK014TwoFramingsAnalyzer : ProtocolTypeAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK014_TwoFramings);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;

@@ -11,25 +11,12 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// (marked <c>[GeneratedCode("ProtocolSdk.Generators", ...)]</c>) is not the user's.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK015DataReceivedWithFramingAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK015DataReceivedWithFramingAnalyzer : ProtocolTypeAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK015_DataReceivedWithFraming);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class || !symbols.DerivesFromProtocol(type)) return;

@@ -12,7 +12,7 @@ namespace ProtocolSdk.Analyzers.Rules;
 /// express, an empty delimiter or one with a character above 255, and a rate or grace period that is not positive and finite.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PSDK016InvalidFramingValueAnalyzer : DiagnosticAnalyzer
+public sealed class PSDK016InvalidFramingValueAnalyzer : ProtocolTypeAnalyzer
 {
     /// <summary>Default of <c>LengthPrefixFramingAttribute.MaxLength</c>.</summary>
     internal const long DefaultFrameMaxLength = 1024 * 1024;
@@ -20,20 +20,7 @@ public sealed class PSDK016InvalidFramingValueAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PSDK016_InvalidFramingOrRate);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = ProtocolSdkSymbols.TryCreate(start.Compilation);
-            if (symbols is null) return;
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.NamedType);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
+    private protected override void Analyze(SymbolAnalysisContext context, ProtocolSdkSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;

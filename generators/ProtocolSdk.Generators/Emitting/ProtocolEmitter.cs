@@ -71,7 +71,7 @@ internal static class ProtocolEmitter
         if (throttle is not null)
         {
             w.Line(GeneratedCode);
-            w.Line($"private static readonly global::ProtocolSdk.Policies.ThrottlePolicy __psdkThrottle = new(readBytesPerSecond: {L(throttle.ReadBytesPerSecond)}, writeBytesPerSecond: {L(throttle.WriteBytesPerSecond)}, scope: {Scope(throttle.Scope)}, burstBytes: {L(throttle.BurstBytes)});");
+            w.Line($"private static readonly global::ProtocolSdk.Policies.ThrottlePolicy __psdkThrottle = new(readBytesPerSecond: {L(throttle.ReadBytesPerSecond)}, writeBytesPerSecond: {L(throttle.WriteBytesPerSecond)}, scope: {Scope(throttle.Scope)}, burstBytes: {L(throttle.BurstBytes)}{(throttle.IPv6PrefixLength != 0 ? ", ipv6PrefixLength: " + I(throttle.IPv6PrefixLength) : "")});");
         }
         if (log is not null)
         {

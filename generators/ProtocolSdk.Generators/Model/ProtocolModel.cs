@@ -36,8 +36,8 @@ internal sealed record ProtocolModel(
 /// <summary>A type that contains the protocol class: <c>partial {Keyword} {Name}</c>.</summary>
 internal sealed record ContainingTypeModel(string Keyword, string Name);
 
-/// <summary><c>[Throttle]</c>; rates and burst in bytes (0 = unlimited / one second's worth); scope as its enum value.</summary>
-internal sealed record ThrottleModel(long ReadBytesPerSecond, long WriteBytesPerSecond, int Scope, long BurstBytes);
+/// <summary><c>[Throttle]</c>; rates and burst in bytes (0 = unlimited / one second's worth); scope as its enum value; IPv6 peer prefix (0 = whole address).</summary>
+internal sealed record ThrottleModel(long ReadBytesPerSecond, long WriteBytesPerSecond, int Scope, long BurstBytes, int IPv6PrefixLength);
 
 /// <summary><c>[Timeout]</c> as an exact tick count.</summary>
 internal sealed record TimeoutModel(long Ticks);

@@ -222,23 +222,26 @@ internal static class ProtocolParser
     private static ThrottleModel? ParseThrottle(AttributeData attribute)
     {
         if (HasErrors(attribute)) return null;
-        long read = 0, write = 0, burst = 0;
+        long read = 0, write = 0, burst = 0, prefix = 0;
         int scope = 0;
         bool readSet = false, writeSet = false;
         foreach (var pair in attribute.NamedArguments)
         {
             switch (pair.Key)
             {
-                case "ReadBytesPerSecond":
-                    if (!TryInt64(pair.Value, out read) || read <= 0) return null;
-                    readSet = true;
+                case "ReadBytesPerSecond": // 0 = no read limit
+                    if (!TryInt64(pair.Value, out read) || read < 0) return null;
+                    readSet = read > 0;
                     break;
-                case "WriteBytesPerSecond":
-                    if (!TryInt64(pair.Value, out write) || write <= 0) return null;
-                    writeSet = true;
+                case "WriteBytesPerSecond": // 0 = no write limit
+                    if (!TryInt64(pair.Value, out write) || write < 0) return null;
+                    writeSet = write > 0;
                     break;
-                case "BurstBytes":
-                    if (!TryInt64(pair.Value, out burst) || burst <= 0) return null;
+                case "BurstBytes": // 0 = one second's worth
+                    if (!TryInt64(pair.Value, out burst) || burst < 0) return null;
+                    break;
+                case "IPv6PrefixLength":
+                    if (!TryInt64(pair.Value, out prefix) || prefix is < 0 or > 128) return null;
                     break;
                 case "Scope":
                     if (!TryInt64(pair.Value, out long s) || s is < 0 or > 2) return null;
@@ -248,7 +251,7 @@ internal static class ProtocolParser
                     return null;
             }
         }
-        return readSet || writeSet ? new ThrottleModel(read, write, scope, burst) : null;
+        return readSet || writeSet ? new ThrottleModel(read, write, scope, burst, (int)prefix) : null;
     }
 
     private static TimeoutModel? ParseTimeout(AttributeData attribute)

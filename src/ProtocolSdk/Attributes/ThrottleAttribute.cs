@@ -31,4 +31,10 @@ public sealed class ThrottleAttribute : Attribute
 
     /// <summary>Bucket capacity in bytes; 0 (default) means one second's worth of the limit.</summary>
     public long BurstBytes { get; set; }
+
+    /// <summary>
+    /// With <see cref="ThrottleScope.PerPeer"/>: the IPv6 prefix length that counts as one peer (e.g. 64, since one
+    /// host often holds a whole /64); 0 (default) means the full address. IPv4 peers are always one address.
+    /// </summary>
+    public int IPv6PrefixLength { get; set; }
 }

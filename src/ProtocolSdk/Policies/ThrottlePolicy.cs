@@ -14,8 +14,9 @@ namespace ProtocolSdk.Policies;
 public sealed class ThrottlePolicy
 {
     /// <summary>Creates the policy; zero for a direction means unlimited; zero burst means one second's worth.</summary>
-    public ThrottlePolicy(long readBytesPerSecond, long writeBytesPerSecond, ThrottleScope scope, long burstBytes)
+    public ThrottlePolicy(long readBytesPerSecond, long writeBytesPerSecond, ThrottleScope scope, long burstBytes, int ipv6PrefixLength = 0)
     {
+        if (ipv6PrefixLength is < 0 or > 128) throw new ArgumentOutOfRangeException(nameof(ipv6PrefixLength), ipv6PrefixLength, "Must be 0..128.");
         if (readBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(readBytesPerSecond), readBytesPerSecond, "Must be zero (unlimited) or positive.");
         if (writeBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(writeBytesPerSecond), writeBytesPerSecond, "Must be zero (unlimited) or positive.");
         if (burstBytes < 0) throw new ArgumentOutOfRangeException(nameof(burstBytes), burstBytes, "Must be zero (one second's worth) or positive.");
@@ -25,7 +26,11 @@ public sealed class ThrottlePolicy
         WriteBytesPerSecond = writeBytesPerSecond;
         Scope = scope;
         BurstBytes = burstBytes;
+        IPv6PrefixLength = ipv6PrefixLength;
     }
+
+    /// <summary>IPv6 prefix that counts as one peer for <see cref="ThrottleScope.PerPeer"/> (0 = whole address).</summary>
+    public int IPv6PrefixLength { get; }
 
     /// <summary>Read limit (0 = none).</summary>
     public long ReadBytesPerSecond { get; }
@@ -47,7 +52,7 @@ public sealed class ThrottlePolicy
         {
             ThrottleScope.PerConnection => (NewBucket(ReadBytesPerSecond, transport.TimeProvider), NewBucket(WriteBytesPerSecond, transport.TimeProvider), null),
             ThrottleScope.AllConnections => Shared(transport).ForAll(),
-            _ => Shared(transport).ForPeer(PeerKey.Of(transport.RemoteEndPoint.Address, 0)),
+            _ => Shared(transport).ForPeer(PeerKey.Of(transport.RemoteEndPoint.Address, IPv6PrefixLength)),
         };
         var read = readBucket is null ? null : new ReadThrottle(readBucket, transport);
         WriteThrottle? write = null;

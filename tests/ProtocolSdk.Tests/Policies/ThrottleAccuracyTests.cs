@@ -123,3 +123,54 @@ public class ThrottleAccuracyTests
         Assert.True(max <= min * 1.25, $"unfair share: min {min} B, max {max} B");
     }
 }
+
+[Throttle(ReadBytesPerSecond = 1000, Scope = ThrottleScope.PerPeer, IPv6PrefixLength = 64)]
+public sealed partial class PerPeerReader : Protocol
+{
+    public long Received;
+    public override void DataReceived(ReadOnlySpan<byte> data) => Received += data.Length;
+}
+
+/// <summary>[Throttle(Scope = PerPeer)]: one budget per remote address (an IPv6 /64 here), released when the peer's last connection ends.</summary>
+public class PerPeerThrottleTests
+{
+    private static System.Net.IPEndPoint From(string address, int port) => new(System.Net.IPAddress.Parse(address), port);
+
+    [Fact]
+    public void Connections_from_one_peer_share_a_budget_and_other_peers_have_their_own()
+    {
+        using var host = new ProtocolTestHost();
+        var first = new PerPeerReader();
+        var second = new PerPeerReader();
+        var other = new PerPeerReader();
+        var a = host.Connect(first, From("2001:db8:1:2::10", 5000));
+        var b = host.Connect(second, From("2001:db8:1:2::99", 5001)); // same /64: same peer
+        var c = host.Connect(other, From("2001:db8:1:3::10", 5002));  // another /64
+
+        a.Send(new byte[1200]); // spends the shared 1000-byte burst and runs it into debt
+        Assert.True(a.Transport.IsReadingPaused);
+        b.Send(new byte[600]);
+        Assert.True(second.Received < 600, "the second connection of the same peer must see the spent budget");
+        c.Send(new byte[900]);
+        Assert.Equal(900, other.Received); // a different peer: its own full budget
+        Assert.False(c.Transport.IsReadingPaused);
+
+        host.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(1200, first.Received);
+        Assert.Equal(600, second.Received); // nothing dropped, only delayed
+    }
+
+    [Fact]
+    public void A_peer_budget_starts_full_again_after_its_connections_ended()
+    {
+        using var host = new ProtocolTestHost();
+        var first = new PerPeerReader();
+        var conn = host.Connect(first, From("127.0.0.5", 5000));
+        conn.Send(new byte[1000]);
+        conn.Close();
+        var again = new PerPeerReader();
+        var next = host.Connect(again, From("127.0.0.5", 5001));
+        next.Send(new byte[1000]); // a fresh bucket: the full burst, no pause
+        Assert.Equal(1000, again.Received);
+    }
+}
