@@ -23,10 +23,10 @@ public class SoakTests(ITestOutputHelper output)
     public async Task Churn_with_all_policies_does_not_grow_or_leak()
     {
         using var unobserved = new UnobservedTaskWatch();
-        var duration = Soak.Pick(TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(10));
+        var duration = Soak.SoakDuration;
         var warmup = TimeSpan.FromSeconds(2);
         var log = new RecordingLoggerFactory(); // records warnings and errors; LogTraffic's Information level stays off
-        var lifecycle = new Lifecycle();
+        var lifecycle = new Lifecycle(retain: false);
         long madeBefore = Interlocked.Read(ref CountingPolicy.Made), lostBefore = Interlocked.Read(ref CountingPolicy.Lost);
         var server = await ProtocolServer.ListenTcpAsync(Net.AnyPort, () => new SoakProtocol(lifecycle), new ProtocolServerOptions { LoggerFactory = log });
         var ep = server.LocalEndPoint;
@@ -80,7 +80,7 @@ public class SoakTests(ITestOutputHelper output)
         long cyclesWarm = Interlocked.Read(ref cycles);
         while (clock.Elapsed < end)
         {
-            await Task.Delay(Soak.Long ? 10_000 : 1000);
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, duration.TotalSeconds / 30)));
             rssSamples.Add((clock.Elapsed.TotalSeconds, Proc.RssKb()));
         }
         await Task.WhenAll(workers).WithTimeout("churn workers stop");
@@ -91,9 +91,10 @@ public class SoakTests(ITestOutputHelper output)
         long rssEnd = Proc.RssKb();
         double growthMb = (rssEnd - rssWarm) / 1024.0;
         double secs = duration.TotalSeconds;
-        output.WriteLine($"soak {secs:F0}s: {cycles} connections ({(cycles - cyclesWarm) / secs:F0}/s after warm-up), {bytes / 1e6:F1} MB echoed, {failures} client failures; " +
+        output.WriteLine($"soak {secs:F0}s: {cycles} connections (server made {lifecycle.MadeCount}, lost {lifecycle.LostCount}) ({(cycles - cyclesWarm) / secs:F0}/s after warm-up), {bytes / 1e6:F1} MB echoed, {failures} client failures; " +
                          $"RSS after warm-up {rssWarm / 1024.0:F1} MB, max during {rssSamples.Max(s => s.Kb) / 1024.0:F1} MB, end {rssEnd / 1024.0:F1} MB (growth {growthMb:F1} MB, bound {RssGrowthBoundMb} MB)");
 
+        output.WriteLine("RSS (not after GC) over time: " + string.Join(" ", rssSamples.Select(s => $"{s.T:F0}s:{s.Kb / 1024.0:F0}MB")));
         Assert.Equal(0, failures);
         Assert.True(growthMb < RssGrowthBoundMb, $"RSS grew {growthMb:F1} MB");
         lifecycle.AssertBalanced();

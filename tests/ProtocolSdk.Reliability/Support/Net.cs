@@ -17,6 +17,12 @@ internal static class Soak
     public static long Pick(long shortForm, long longForm) => Long ? longForm : shortForm;
 
     public static TimeSpan Pick(TimeSpan shortForm, TimeSpan longForm) => Long ? longForm : shortForm;
+
+    /// <summary>Soak duration: 20 s short, 10 min long; <c>PROTOCOLSDK_SOAK_SECONDS</c> overrides either.</summary>
+    public static TimeSpan SoakDuration =>
+        int.TryParse(Environment.GetEnvironmentVariable("PROTOCOLSDK_SOAK_SECONDS"), out int s) && s > 0
+            ? TimeSpan.FromSeconds(s)
+            : Pick(TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(10));
 }
 
 /// <summary>Every test of this assembly runs alone (fd and RSS counts are process-wide; 2 shared cores).</summary>
@@ -226,7 +232,22 @@ public sealed class RecordingLoggerFactory : ILoggerProvider, ILoggerFactory
 public sealed class Lifecycle
 {
     public readonly ConcurrentQueue<TrackedState> All = new();
+    private readonly bool _retain;
     private int _live, _maxLive;
+    private long _made, _lost, _violations;
+
+    /// <summary>
+    /// With <paramref name="retain"/> false (the soak), instances are not kept: a 10-minute churn makes over half a
+    /// million connections, and keeping each one's state would itself be the leak the soak is looking for.
+    /// Per-instance balance is then checked when ConnectionLost runs.
+    /// </summary>
+    public Lifecycle(bool retain = true) => _retain = retain;
+
+    public long MadeCount => Interlocked.Read(ref _made);
+
+    public long LostCount => Interlocked.Read(ref _lost);
+
+    public long Violations => Interlocked.Read(ref _violations);
 
     /// <summary>Connections between ConnectionMade and ConnectionLost right now, and the most ever at once.</summary>
     public int Live => Volatile.Read(ref _live);
@@ -236,18 +257,27 @@ public sealed class Lifecycle
     public TrackedState New()
     {
         var s = new TrackedState(this);
-        All.Enqueue(s);
+        if (_retain) All.Enqueue(s);
         return s;
     }
 
     internal void OnMade()
     {
+        Interlocked.Increment(ref _made);
         int live = Interlocked.Increment(ref _live);
         int max;
         while (live > (max = Volatile.Read(ref _maxLive)) && Interlocked.CompareExchange(ref _maxLive, live, max) != max) { }
     }
 
-    internal void OnLost() => Interlocked.Decrement(ref _live);
+    internal void OnLost(TrackedState state)
+    {
+        Interlocked.Increment(ref _lost);
+        if (Volatile.Read(ref state.Made) != 1 || Volatile.Read(ref state.Lost) != 1 || Volatile.Read(ref state.Overlaps) != 0)
+        {
+            Interlocked.Increment(ref _violations);
+        }
+        Interlocked.Decrement(ref _live);
+    }
 
     public int Made => All.Count(s => Volatile.Read(ref s.Made) > 0);
 
@@ -255,6 +285,8 @@ public sealed class Lifecycle
 
     public void AssertBalanced()
     {
+        Assert.Equal(0, Violations);
+        Assert.Equal(MadeCount, LostCount);
         foreach (var s in All)
         {
             int made = Volatile.Read(ref s.Made), lost = Volatile.Read(ref s.Lost);
@@ -281,7 +313,7 @@ public sealed class TrackedState
     public void CountLost()
     {
         Interlocked.Increment(ref Lost);
-        _owner?.OnLost();
+        _owner?.OnLost(this);
     }
 
     public int Made;
