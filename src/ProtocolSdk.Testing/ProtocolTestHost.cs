@@ -45,7 +45,7 @@ public sealed class ProtocolTestHost : IDisposable
     public TestConnection Connect(Protocol protocol, IPEndPoint? remote = null)
     {
         ArgumentNullException.ThrowIfNull(protocol);
-        remote ??= new IPEndPoint(IPAddress.Loopback, _nextPort++);
+        remote ??= new IPEndPoint(IPAddress.Loopback, NextPort());
         var transport = new TestTransport(Host, remote, new IPEndPoint(IPAddress.Loopback, 7000));
         _connections.Add(transport);
         transport.Start(protocol);
@@ -54,7 +54,15 @@ public sealed class ProtocolTestHost : IDisposable
 
     /// <summary>Opens a connection from the given address (a fresh port each time).</summary>
     public TestConnection Connect(Protocol protocol, string remoteAddress) =>
-        Connect(protocol, new IPEndPoint(IPAddress.Parse(remoteAddress), _nextPort++));
+        Connect(protocol, new IPEndPoint(IPAddress.Parse(remoteAddress), NextPort()));
+
+    /// <summary>A fresh source port, wrapping around after 65535 like a real ephemeral range (a long test makes more connections than ports).</summary>
+    private int NextPort()
+    {
+        int port = _nextPort;
+        _nextPort = port >= IPEndPoint.MaxPort ? 40000 : port + 1;
+        return port;
+    }
 
     /// <summary>Advances the clock by <paramref name="delay"/> in steps of the timer resolution so every due timer fires in order.</summary>
     public void Advance(TimeSpan delay)
