@@ -143,4 +143,12 @@ public static class DiagnosticDescriptors
         "[{0}] on '{1}': {2}",
         UsageCategory, DiagnosticSeverity.Error,
         "Framing and minimum-data-rate values are checked at compile time; the runtime would throw when the first connection is made.");
+
+    /// <summary>PSDK017: policy attributes on a class whose base class also has policy attributes.</summary>
+    public static readonly DiagnosticDescriptor PSDK017_PoliciesOnDerivedProtocol = Create(
+        "PSDK017",
+        "Policy attributes on both a protocol and its base class",
+        "'{0}' has policy attributes and so does its base class '{1}'; the generated policies of '{0}' replace those of '{1}' instead of adding to them",
+        UsageCategory, DiagnosticSeverity.Warning,
+        "The generator overrides the policy hooks in each attributed class without calling the base class's generated hooks, so the base class's policies would silently stop applying. Put every policy attribute on one class (the most derived one).");
 }
