@@ -157,6 +157,12 @@ public abstract class Transport
         lock (_sendLock)
         {
             if (_state == StateClosed) return;
+            if (_state == StateClosing)
+            {
+                // A graceful close was still flushing: the output it meant to deliver is now dropped, so the
+                // abort's reason (timeout, shutdown, ...) is the true one.
+                _reasonSet = false;
+            }
             _state = StateClosed;
             SetReason(reason);
         }
