@@ -438,7 +438,7 @@ public abstract class Transport
                 catch (Exception ex) { _host.OnCallbackError(admitted, ex, "policy release"); }
             }
         }
-        _host.Metrics.Closed();
+        _host.Metrics.Closed(reason.Kind);
     }
 
     internal DisconnectReason Reason
