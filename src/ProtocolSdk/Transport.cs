@@ -157,6 +157,12 @@ public abstract class Transport
         lock (_sendLock)
         {
             if (_state == StateClosed) return;
+            if (_state == StateClosing)
+            {
+                // A graceful close was still flushing: the output it meant to deliver is now dropped, so the
+                // abort's reason (timeout, shutdown, ...) is the true one.
+                _reasonSet = false;
+            }
             _state = StateClosed;
             SetReason(reason);
         }
@@ -432,7 +438,7 @@ public abstract class Transport
                 catch (Exception ex) { _host.OnCallbackError(admitted, ex, "policy release"); }
             }
         }
-        _host.Metrics.Closed();
+        _host.Metrics.Closed(reason.Kind);
     }
 
     internal DisconnectReason Reason

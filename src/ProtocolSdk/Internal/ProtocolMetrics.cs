@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.Threading;
@@ -20,6 +21,8 @@ internal sealed class ProtocolMetrics
     private readonly Counter<long> _bytesWritten;
     private readonly Counter<long> _timeouts;
     private readonly Counter<long> _throttlePauses;
+    private readonly Counter<long> _closed;
+    private static readonly string[] KindNames = Enum.GetNames<DisconnectKind>();
     private long _active;
 
     private ProtocolMetrics()
@@ -31,6 +34,7 @@ internal sealed class ProtocolMetrics
         _bytesWritten = _meter.CreateCounter<long>("protocolsdk.bytes.written", "By", "Bytes handed to the network.");
         _timeouts = _meter.CreateCounter<long>("protocolsdk.timeouts", "{timeout}", "Idle timeouts fired.");
         _throttlePauses = _meter.CreateCounter<long>("protocolsdk.throttle.pauses", "{pause}", "Reads paused by a read throttle.");
+        _closed = _meter.CreateCounter<long>("protocolsdk.connections.closed", "{connection}", "Connections closed after ConnectionMade; tag 'reason' is the DisconnectKind.");
     }
 
     public long Active => Volatile.Read(ref _active);
@@ -41,7 +45,16 @@ internal sealed class ProtocolMetrics
         _accepted.Add(1);
     }
 
-    public void Closed() => Interlocked.Decrement(ref _active);
+    public void Closed(DisconnectKind kind)
+    {
+        Interlocked.Decrement(ref _active);
+        if (_closed.Enabled)
+        {
+            int index = (int)kind;
+            string name = (uint)index < (uint)KindNames.Length ? KindNames[index] : "Unknown";
+            _closed.Add(1, new KeyValuePair<string, object?>("reason", name));
+        }
+    }
 
     public void Rejected(string? reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason ?? "rejected"));
 

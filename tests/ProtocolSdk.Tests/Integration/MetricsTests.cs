@@ -46,5 +46,6 @@ public class MetricsTests
         Assert.Equal(1, totals.GetValueOrDefault("protocolsdk.connections.accepted"));
         Assert.Equal(1000, totals.GetValueOrDefault("protocolsdk.bytes.read"));
         Assert.Equal(1000, totals.GetValueOrDefault("protocolsdk.bytes.written"));
+        Assert.Equal(1, totals.GetValueOrDefault("protocolsdk.connections.closed"));
     }
 }

@@ -193,3 +193,20 @@ public class TestKitTransportTests
         public void StopProducing() => Stops++;
     }
 }
+
+public class AbortDuringFlushTests
+{
+    [Fact]
+    public void An_abort_while_a_graceful_close_is_flushing_reports_the_abort_reason()
+    {
+        using var host = new ProtocolTestHost();
+        var protocol = new RecordingProtocol();
+        var conn = host.Connect(protocol);
+        conn.Transport.SetPeerReceiveWindow(0);
+        protocol.Transport.Write("stuck"u8);
+        protocol.Transport.LoseConnection(); // cannot finish: the peer does not read
+        protocol.Transport.Abort(DisconnectReason.TimedOut);
+        Assert.Equal(1, protocol.Lost);
+        Assert.Equal(DisconnectKind.TimedOut, protocol.LostReason!.Value.Kind);
+    }
+}
