@@ -43,6 +43,12 @@ public sealed class ProtocolServer : IAsyncDisposable
         get { lock (_connections) return _connections.Count; }
     }
 
+    /// <summary>
+    /// Deadlines currently scheduled on the server's timer wheel (idle timeouts, throttle wake-ups, rate checks):
+    /// zero once every connection has closed. For health checks and leak tests.
+    /// </summary>
+    public int PendingTimers => _host.Timers.Count;
+
     /// <summary>Listens on <paramref name="endpoint"/> and serves each connection with a new <typeparamref name="TProtocol"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> is null.</exception>
     /// <exception cref="SocketException">The address is in use or not available.</exception>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using Microsoft.Extensions.Logging;
 
 namespace ProtocolSdk.Reliability.Support;
@@ -171,18 +170,10 @@ internal static class Proc
     }
 }
 
-/// <summary>
-/// Reads the server's timer-wheel entry count. The reliability assembly has no InternalsVisibleTo (by design: it uses
-/// the public API), so this one diagnostic goes through reflection: ProtocolServer._host.Timers.Count.
-/// </summary>
+/// <summary>Reads the server's timer-wheel entry count (public diagnostic on ProtocolServer).</summary>
 internal static class ServerProbe
 {
-    public static int PendingTimers(ProtocolServer server)
-    {
-        var host = typeof(ProtocolServer).GetField("_host", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(server)!;
-        var timers = host.GetType().GetProperty("Timers")!.GetValue(host)!;
-        return (int)timers.GetType().GetProperty("Count")!.GetValue(timers)!;
-    }
+    public static int PendingTimers(ProtocolServer server) => server.PendingTimers;
 }
 
 /// <summary>Records TaskScheduler.UnobservedTaskException for the lifetime of the object.</summary>
