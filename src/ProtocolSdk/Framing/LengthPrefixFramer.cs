@@ -36,7 +36,7 @@ public sealed class LengthPrefixFramer : IDisposable
     /// <summary>Bytes of an unfinished frame held between reads.</summary>
     public int BufferedBytes => _pending.Length;
 
-    /// <summary>Writes the prefix and <paramref name="message"/>.</summary>
+    /// <summary>Writes the prefix and <paramref name="message"/> in one write.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The message is longer than the prefix can express.</exception>
     public void Send(Transport transport, ReadOnlySpan<byte> message)
     {
@@ -46,8 +46,7 @@ public sealed class LengthPrefixFramer : IDisposable
         }
         Span<byte> prefix = stackalloc byte[4];
         WritePrefix(prefix, (uint)message.Length);
-        transport.Write(prefix[.._prefixBytes]);
-        transport.Write(message);
+        FramedWrite.Write(transport, prefix[.._prefixBytes], message); // one write: never interleaved with other writers
     }
 
     /// <summary>Feeds a received chunk; calls <see cref="Protocol.MessageReceived"/> for each complete frame.</summary>

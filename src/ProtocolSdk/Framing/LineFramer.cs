@@ -33,12 +33,8 @@ public sealed class LineFramer : IDisposable
     /// <summary>Bytes of an unfinished line held between reads.</summary>
     public int BufferedBytes => _pending.Length;
 
-    /// <summary>Writes <paramref name="line"/> and the delimiter.</summary>
-    public void Send(Transport transport, ReadOnlySpan<byte> line)
-    {
-        transport.Write(line);
-        transport.Write(_delimiter);
-    }
+    /// <summary>Writes <paramref name="line"/> and the delimiter in one write (never interleaved with other writers).</summary>
+    public void Send(Transport transport, ReadOnlySpan<byte> line) => FramedWrite.Write(transport, line, _delimiter);
 
     /// <summary>Feeds a received chunk; calls <see cref="Protocol.MessageReceived"/> for each complete line.</summary>
     public void Feed(Protocol protocol, ReadOnlySpan<byte> data)

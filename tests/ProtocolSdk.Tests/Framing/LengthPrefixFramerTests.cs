@@ -135,3 +135,32 @@ public class LengthPrefixFramerTests
         Assert.Throws<ArgumentException>(() => new LineFramer(10, "\u2028"));
     }
 }
+
+public class FramedSendAtomicityTests
+{
+    /// <summary>Counts Write calls: a framed message must be one write so concurrent writers cannot split it.</summary>
+    private sealed class WriteCounter : Protocol
+    {
+        public int Writes;
+        protected override void OnPolicyDataWritten(ReadOnlySpan<byte> data) => Writes++;
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(5000)]
+    public void A_line_or_frame_goes_out_in_one_write_small_or_large(int size)
+    {
+        using var host = new ProtocolTestHost();
+        var protocol = new WriteCounter();
+        var conn = host.Connect(protocol);
+        var payload = Enumerable.Repeat((byte)'a', size).ToArray();
+
+        new LineFramer(10_000, "\r\n").Send(protocol.Transport, payload);
+        Assert.Equal(1, protocol.Writes);
+        Assert.Equal(size + 2, conn.Transport.Written.Length);
+
+        new LengthPrefixFramer(2, 10_000, bigEndian: true).Send(protocol.Transport, payload);
+        Assert.Equal(2, protocol.Writes);
+        Assert.Equal(2 * size + 4, conn.Transport.Written.Length);
+    }
+}
