@@ -8,7 +8,8 @@ namespace ProtocolSdk.Timers;
 /// A hashed timing wheel driven by one periodic <see cref="ITimer"/> from a <see cref="TimeProvider"/>.
 /// It serves every per-connection deadline of a server (idle timeouts, throttle wake-ups) with O(1),
 /// allocation-free schedule, postpone and cancel, and fires entries within one tick (10 ms) of their
-/// deadline plus thread-pool latency.
+/// deadline plus thread-pool latency. The timer runs only while entries are filed: an idle server (or client
+/// connection) does not wake up 100 times a second for nothing.
 /// </summary>
 internal sealed class TimerWheel : IDisposable
 {
@@ -28,19 +29,26 @@ internal sealed class TimerWheel : IDisposable
     private readonly ITimer _timer;
     private long _processedTick;
     private int _count;
+    private bool _running;
 
     public TimerWheel(TimeProvider time)
     {
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _origin = time.GetTimestamp();
         _timestampsPerTick = Math.Max(1, (long)(TickInterval.TotalSeconds * time.TimestampFrequency));
-        _timer = time.CreateTimer(static state => ((TimerWheel)state!).OnTick(), this, TickInterval, TickInterval);
+        _timer = time.CreateTimer(static state => ((TimerWheel)state!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public TimeProvider TimeProvider => _time;
 
     /// <summary>Entries currently filed (for tests and metrics).</summary>
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>True while the periodic timer runs (some entry is filed).</summary>
+    public bool IsTicking
+    {
+        get { lock (_lock) return _running; }
+    }
 
     public long Now => _time.GetTimestamp();
 
@@ -92,6 +100,14 @@ internal sealed class TimerWheel : IDisposable
 
     private void Link(TimerEntry entry, int slot)
     {
+        if (!_running)
+        {
+            // First entry after an idle spell: nothing was filed meanwhile, so no tick needs catching up.
+            _running = true;
+            _processedTick = Math.Max(_processedTick, (_time.GetTimestamp() - _origin) / _timestampsPerTick);
+            _timer.Change(TickInterval, TickInterval);
+            if (slot == (int)(_processedTick & SlotMask)) slot = (int)((_processedTick + 1) & SlotMask);
+        }
         var head = _slots[slot];
         entry.Previous = null;
         entry.Next = head;
@@ -128,6 +144,11 @@ internal sealed class TimerWheel : IDisposable
                     CollectDue(tick, now);
                 }
                 if (nowTick > _processedTick) _processedTick = nowTick;
+                if (_count == 0 && _running)
+                {
+                    _running = false; // idle: stop ticking until the next Schedule
+                    _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
             }
 
             foreach (var entry in _due)

@@ -61,20 +61,33 @@ public class PolicySocketTests
     /// <summary>
     /// A sanity check on real sockets and real time: the rate is the limit, not 2x or unthrottled. The precise
     /// figures (mean within 3 %, no 1-second window above 110 %) are asserted deterministically on the fake clock in
-    /// <see cref="ThrottleAccuracyTests"/>; on a shared 2-core machine that runs other test assemblies in parallel,
-    /// thread-pool stalls make a 3 % real-time assertion flaky, so this one allows 10 %.
-    /// The measure: time until burst + 3 s worth of bytes arrived, which stalls shorter than the burst do not skew.
+    /// <see cref="ThrottleAccuracyTests"/>, and measured from outside with loadgen in docs/performance.md. Here the
+    /// first second is a warm-up: in a freshly started test host the thread pool is still small and xunit's own
+    /// threads hold it, which delays timer callbacks by hundreds of milliseconds (seen: 0.6 s); a stall longer than
+    /// the 0.1 s burst loses budget, as it should. Then 2 s worth of bytes are timed; 10 % tolerance.
     /// </summary>
     [Fact]
     public async Task Write_throttle_holds_the_rate_on_real_sockets()
     {
         await using var server = await ProtocolServer.ListenTcpAsync<ThrottledBlaster>(Loopback.AnyPort);
-        var clock = Stopwatch.StartNew();
         using var client = await Loopback.ConnectAsync(server.LocalEndPoint);
-        const int expected = 20_000 + 3 * 200_000;
-        await Loopback.ReadExactlyAsync(client, expected);
-        double seconds = clock.Elapsed.TotalSeconds;
-        double rate = (expected - 20_000) / seconds;
+        var clock = Stopwatch.StartNew();
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        using var cts = new CancellationTokenSource(Loopback.Timeout);
+        while (clock.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            total += await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+        }
+        var start = clock.Elapsed;
+        long target = total + 2 * 200_000;
+        while (total < target)
+        {
+            int n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            if (n == 0) throw new EndOfStreamException();
+            total += n;
+        }
+        double rate = 2 * 200_000 / (clock.Elapsed - start).TotalSeconds;
         Assert.InRange(rate, 200_000 * 0.90, 200_000 * 1.10);
     }
 }

@@ -87,4 +87,28 @@ public class TimerWheelTests
         for (int i = 0; i < 10_000; i++) TimerWheel.Postpone(probe, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void An_idle_wheel_stops_ticking_and_restarts_on_time_after_a_long_idle_spell()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        Assert.False(wheel.IsTicking);
+        var start = clock.GetUtcNow();
+        var first = new Probe(clock);
+        wheel.Schedule(first, wheel.DeadlineAfter(TimeSpan.FromMilliseconds(100)));
+        Assert.True(wheel.IsTicking);
+        Advance(clock, TimeSpan.FromMilliseconds(150));
+        Assert.Single(first.Fired);
+        Assert.False(wheel.IsTicking); // nothing filed: no more wake-ups
+
+        clock.Advance(TimeSpan.FromMinutes(7)); // idle, far more than a wheel revolution
+        var second = new Probe(clock);
+        var scheduledAt = clock.GetUtcNow();
+        wheel.Schedule(second, wheel.DeadlineAfter(TimeSpan.FromMilliseconds(30)));
+        Advance(clock, TimeSpan.FromMilliseconds(100));
+        var firedAfter = Assert.Single(second.Fired) - scheduledAt;
+        Assert.InRange(firedAfter, TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(80));
+        Assert.True(start < scheduledAt);
+    }
 }
