@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Net;
+using ProtocolSdk.Policies;
 using ProtocolSdk.Timers;
 
 namespace ProtocolSdk;
@@ -14,7 +15,7 @@ namespace ProtocolSdk;
 public abstract class Protocol
 {
     private Transport? _transport;
-    private IdleTimeout? _timeout;
+    private TimeoutPolicy? _timeout;
 
     /// <summary>The connection's transport, valid from <see cref="ConnectionMade"/> until <see cref="ConnectionLost"/> returns.</summary>
     /// <exception cref="InvalidOperationException">Outside that window.</exception>
@@ -80,7 +81,7 @@ public abstract class Protocol
             if (_timeout is not null) _timeout.Period = null;
             return previous;
         }
-        _timeout ??= new IdleTimeout(this, transport.Timers);
+        _timeout ??= new TimeoutPolicy(this, transport.Timers);
         _timeout.Start(period.Value);
         return previous;
     }
@@ -121,6 +122,14 @@ public abstract class Protocol
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected virtual void OnPolicyDataWritten(ReadOnlySpan<byte> data) { }
 
+    /// <summary>
+    /// Policies run when <paramref name="count"/> bytes were actually handed to the network (not merely queued):
+    /// on the writer's thread for a direct send, on the send loop for buffered output. Idle timeouts reset here, so a
+    /// peer that never reads does not keep its connection alive by being written to.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected virtual void OnPolicyDataSent(int count) { }
+
     /// <summary>Policies run when the connection closes, before <see cref="ConnectionLost"/>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected virtual void OnPolicyConnectionLost(DisconnectReason reason) { }
@@ -132,6 +141,7 @@ public abstract class Protocol
     internal void InvokeConnectionMade() => OnPolicyConnectionMade();
     internal void InvokeDataReceived(ReadOnlySpan<byte> data) => OnPolicyDataReceived(data);
     internal void InvokeDataWritten(ReadOnlySpan<byte> data) => OnPolicyDataWritten(data);
+    internal void InvokeDataSent(int count) => OnPolicyDataSent(count);
     internal void InvokeConnectionLost(DisconnectReason reason) => OnPolicyConnectionLost(reason);
 
     internal void Attach(Transport transport) => _transport = transport;
@@ -142,57 +152,8 @@ public abstract class Protocol
         _transport = null;
     }
 
-    /// <summary>The timer entry behind TimeoutMixin: one per protocol, reused for every reset.</summary>
-    private sealed class IdleTimeout : TimerEntry
-    {
-        private readonly Protocol _owner;
-        private readonly TimerWheel _wheel;
-        private long _periodTimestamps;
-        private volatile bool _cancelled;
+    internal static bool ConfirmTimeout(TimerEntry entry) => entry is TimeoutPolicy idle && idle.ConfirmExpired();
 
-        public IdleTimeout(Protocol owner, TimerWheel wheel)
-        {
-            _owner = owner;
-            _wheel = wheel;
-        }
-
-        public TimeSpan? Period { get; set; }
-
-        public void Start(TimeSpan period)
-        {
-            Period = period;
-            _cancelled = false;
-            _periodTimestamps = (long)(period.TotalSeconds * _wheel.TimeProvider.TimestampFrequency);
-            _wheel.Schedule(this, _wheel.Now + _periodTimestamps);
-        }
-
-        public void Reset() => TimerWheel.Postpone(this, _wheel.Now + _periodTimestamps);
-
-        public void Cancel()
-        {
-            _cancelled = true;
-            _wheel.Cancel(this);
-        }
-
-        internal override void Fire()
-        {
-            var transport = _owner._transport;
-            transport?.RunTimeout(_owner, this);
-        }
-
-        /// <summary>Called under the connection's callback lock: true when the deadline really passed (no reset raced the wheel).</summary>
-        internal bool ConfirmExpired()
-        {
-            if (_cancelled) return false;
-            long deadline = Deadline;
-            if (deadline == long.MaxValue)
-            {
-                return true; // the wheel unfiled it as due; nothing restarted it since
-            }
-            _wheel.Schedule(this, deadline); // postponed after the wheel picked it: wait for the new deadline
-            return false;
-        }
-    }
-
-    internal static bool ConfirmTimeout(TimerEntry entry) => entry is IdleTimeout idle && idle.ConfirmExpired();
+    /// <summary>The transport while connected, else null (for policies that may outlive the connection).</summary>
+    internal Transport? TransportOrNull => _transport;
 }

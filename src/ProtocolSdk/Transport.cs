@@ -123,6 +123,7 @@ public abstract class Transport
                     {
                         _bytesWritten += sent;
                         _host.Metrics.BytesWritten(sent);
+                        _protocol?.InvokeDataSent(sent);
                         data = data[sent..];
                         if (_writeThrottle is not null && sent < allowed) _writeThrottle.Refund(allowed - sent);
                     }
@@ -281,6 +282,7 @@ public abstract class Transport
                 _output.Consume(sent);
                 _bytesWritten += sent;
                 _host.Metrics.BytesWritten(sent);
+                _protocol?.InvokeDataSent(sent);
             }
             if (_writePaused && _output.Length <= _host.LowWaterMark)
             {

@@ -66,7 +66,7 @@ internal static class ProtocolEmitter
         if (limit is not null)
         {
             w.Line(GeneratedCode);
-            w.Line($"private static readonly global::ProtocolSdk.Policies.ConnectionLimitPolicy __psdkConnectionLimit = new(total: {I(limit.Total)}, perPeer: {I(limit.PerPeer)}, ipv6PrefixLength: {I(limit.IPv6PrefixLength)});");
+            w.Line($"private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: {I(limit.Total)}, perPeer: {I(limit.PerPeer)}, ipv6PrefixLength: {I(limit.IPv6PrefixLength)});");
         }
         if (throttle is not null)
         {
@@ -76,7 +76,7 @@ internal static class ProtocolEmitter
         if (log is not null)
         {
             w.Line(GeneratedCode);
-            w.Line($"private static readonly global::ProtocolSdk.Policies.TrafficLogPolicy __psdkTrafficLog = new({Literal(model.Category)}, lengthLimit: {I(log.LengthLimit)}, level: (global::Microsoft.Extensions.Logging.LogLevel){I(log.Level)});");
+            w.Line($"private static readonly global::ProtocolSdk.Policies.LogTrafficPolicy __psdkTrafficLog = new({Literal(model.Category)}, lengthLimit: {I(log.LengthLimit)}, level: (global::Microsoft.Extensions.Logging.LogLevel){I(log.Level)});");
         }
         if (model.MinDataRate is { } rate)
         {
@@ -96,7 +96,7 @@ internal static class ProtocolEmitter
         if (limit is not null)
         {
             w.Line(GeneratedCode);
-            w.Line("private global::ProtocolSdk.Policies.ConnectionLimitTicket __psdkConnectionTicket;");
+            w.Line("private global::ProtocolSdk.Policies.MaxConnectionsTicket __psdkConnectionTicket;");
         }
         if (throttle is not null)
         {
@@ -106,7 +106,7 @@ internal static class ProtocolEmitter
         if (log is not null)
         {
             w.Line(GeneratedCode);
-            w.Line("private global::ProtocolSdk.Policies.TrafficLogSession __psdkTrafficLogSession;");
+            w.Line("private global::ProtocolSdk.Policies.LogTrafficSession __psdkLogTrafficSession;");
         }
         if (model.MinDataRate is not null)
         {
@@ -209,7 +209,7 @@ internal static class ProtocolEmitter
     {
         if (model.LogTraffic is null && model.Throttle is null && model.MinDataRate is null && model.Timeout is null && !model.HasFraming && model.UserPolicies.IsEmpty) return;
         BeginHook(w, model, "void OnPolicyConnectionMade()");
-        if (model.LogTraffic is not null) w.Line("__psdkTrafficLogSession = __psdkTrafficLog.Start(Transport);");
+        if (model.LogTraffic is not null) w.Line("__psdkLogTrafficSession = __psdkTrafficLog.Start(Transport);");
         if (model.Throttle is not null) w.Line("__psdkThrottleSession = __psdkThrottle.Start(Transport);");
         if (model.MinDataRate is not null) w.Line("__psdkMinDataRateSession = __psdkMinDataRate.Start(Transport);");
         if (model.Timeout is not null) w.Line("SetTimeout(__psdkTimeout);");
@@ -225,7 +225,7 @@ internal static class ProtocolEmitter
         bool readThrottle = model.Throttle is { ReadBytesPerSecond: > 0 };
         if (model.LogTraffic is null && !readThrottle && model.Timeout is null && model.UserPolicies.IsEmpty) return;
         BeginHook(w, model, "void OnPolicyDataReceived(global::System.ReadOnlySpan<byte> data)");
-        if (model.LogTraffic is not null) w.Line("__psdkTrafficLogSession.Received(data);");
+        if (model.LogTraffic is not null) w.Line("__psdkLogTrafficSession.Received(data);");
         if (readThrottle) w.Line("__psdkThrottleSession.OnReceived(data.Length);");
         if (model.Timeout is not null) w.Line("ResetTimeout();");
         for (int i = 0; i < model.UserPolicies.Count; i++) w.Line($"__psdkPolicy{I(i)}.OnDataReceived(this, data);");
@@ -236,7 +236,7 @@ internal static class ProtocolEmitter
     {
         if (model.LogTraffic is null && model.Timeout is null && model.UserPolicies.IsEmpty) return;
         BeginHook(w, model, "void OnPolicyDataWritten(global::System.ReadOnlySpan<byte> data)");
-        if (model.LogTraffic is not null) w.Line("__psdkTrafficLogSession.Sent(data);");
+        if (model.LogTraffic is not null) w.Line("__psdkLogTrafficSession.Sent(data);");
         if (model.Timeout is not null) w.Line("ResetTimeout();");
         for (int i = 0; i < model.UserPolicies.Count; i++) w.Line($"__psdkPolicy{I(i)}.OnDataWritten(this, data);");
         w.Close();
@@ -250,7 +250,7 @@ internal static class ProtocolEmitter
         if (model.HasFraming) w.Line("__psdkFramer?.Dispose();");
         if (model.MinDataRate is not null) w.Line("__psdkMinDataRateSession.Stop();");
         if (model.Throttle is not null) w.Line("__psdkThrottleSession.Stop();");
-        if (model.LogTraffic is not null) w.Line("__psdkTrafficLogSession.Lost(reason);");
+        if (model.LogTraffic is not null) w.Line("__psdkLogTrafficSession.Lost(reason);");
         w.Close();
     }
 

@@ -14,21 +14,21 @@ namespace App
         //   released:         MaxConnections counts, exactly once, after ConnectionLost
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private static readonly global::ProtocolSdk.Policies.ConnectionLimitPolicy __psdkConnectionLimit = new(total: 10000, perPeer: 8, ipv6PrefixLength: 0);
+        private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: 10000, perPeer: 8, ipv6PrefixLength: 0);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::ProtocolSdk.Policies.ThrottlePolicy __psdkThrottle = new(readBytesPerSecond: 65536L, writeBytesPerSecond: 65536L, scope: global::ProtocolSdk.ThrottleScope.PerConnection, burstBytes: 0L);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private static readonly global::ProtocolSdk.Policies.TrafficLogPolicy __psdkTrafficLog = new("App.Chat", lengthLimit: 32, level: (global::Microsoft.Extensions.Logging.LogLevel)2);
+        private static readonly global::ProtocolSdk.Policies.LogTrafficPolicy __psdkTrafficLog = new("App.Chat", lengthLimit: 32, level: (global::Microsoft.Extensions.Logging.LogLevel)2);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::System.TimeSpan __psdkTimeout = global::System.TimeSpan.FromTicks(300000000L);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::System.Func<global::ProtocolSdk.Protocol> __psdkCreateOverflow = static () => new global::App.Busy();
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private global::ProtocolSdk.Policies.ConnectionLimitTicket __psdkConnectionTicket;
+        private global::ProtocolSdk.Policies.MaxConnectionsTicket __psdkConnectionTicket;
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private global::ProtocolSdk.Policies.ThrottleSession __psdkThrottleSession;
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private global::ProtocolSdk.Policies.TrafficLogSession __psdkTrafficLogSession;
+        private global::ProtocolSdk.Policies.LogTrafficSession __psdkLogTrafficSession;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         [global::System.Diagnostics.DebuggerNonUserCode]
@@ -48,7 +48,7 @@ namespace App
         [global::System.Diagnostics.DebuggerNonUserCode]
         protected override void OnPolicyConnectionMade()
         {
-            __psdkTrafficLogSession = __psdkTrafficLog.Start(Transport);
+            __psdkLogTrafficSession = __psdkTrafficLog.Start(Transport);
             __psdkThrottleSession = __psdkThrottle.Start(Transport);
             SetTimeout(__psdkTimeout);
         }
@@ -57,7 +57,7 @@ namespace App
         [global::System.Diagnostics.DebuggerNonUserCode]
         protected override void OnPolicyDataReceived(global::System.ReadOnlySpan<byte> data)
         {
-            __psdkTrafficLogSession.Received(data);
+            __psdkLogTrafficSession.Received(data);
             __psdkThrottleSession.OnReceived(data.Length);
             ResetTimeout();
         }
@@ -66,7 +66,7 @@ namespace App
         [global::System.Diagnostics.DebuggerNonUserCode]
         protected override void OnPolicyDataWritten(global::System.ReadOnlySpan<byte> data)
         {
-            __psdkTrafficLogSession.Sent(data);
+            __psdkLogTrafficSession.Sent(data);
             ResetTimeout();
         }
 
@@ -75,7 +75,7 @@ namespace App
         protected override void OnPolicyConnectionLost(global::ProtocolSdk.DisconnectReason reason)
         {
             __psdkThrottleSession.Stop();
-            __psdkTrafficLogSession.Lost(reason);
+            __psdkLogTrafficSession.Lost(reason);
         }
     }
 }

@@ -14,11 +14,11 @@ namespace Company.Product
         //   released:         MaxConnections counts, exactly once, after ConnectionLost
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private static readonly global::ProtocolSdk.Policies.ConnectionLimitPolicy __psdkConnectionLimit = new(total: 100, perPeer: 0, ipv6PrefixLength: 0);
+        private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: 100, perPeer: 0, ipv6PrefixLength: 0);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::System.Func<global::ProtocolSdk.Protocol> __psdkCreateOverflow = static () => new global::Company.Product.Busy();
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private global::ProtocolSdk.Policies.ConnectionLimitTicket __psdkConnectionTicket;
+        private global::ProtocolSdk.Policies.MaxConnectionsTicket __psdkConnectionTicket;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         [global::System.Diagnostics.DebuggerNonUserCode]

@@ -12,35 +12,35 @@ partial class Chat
     //   released:         MaxConnections counts, exactly once, after ConnectionLost
 
     [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-    private static readonly global::ProtocolSdk.Policies.TrafficLogPolicy __psdkTrafficLog = new("Chat", lengthLimit: 16, level: (global::Microsoft.Extensions.Logging.LogLevel)2);
+    private static readonly global::ProtocolSdk.Policies.LogTrafficPolicy __psdkTrafficLog = new("Chat", lengthLimit: 16, level: (global::Microsoft.Extensions.Logging.LogLevel)2);
     [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-    private global::ProtocolSdk.Policies.TrafficLogSession __psdkTrafficLogSession;
+    private global::ProtocolSdk.Policies.LogTrafficSession __psdkLogTrafficSession;
 
     [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     protected override void OnPolicyConnectionMade()
     {
-        __psdkTrafficLogSession = __psdkTrafficLog.Start(Transport);
+        __psdkLogTrafficSession = __psdkTrafficLog.Start(Transport);
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     protected override void OnPolicyDataReceived(global::System.ReadOnlySpan<byte> data)
     {
-        __psdkTrafficLogSession.Received(data);
+        __psdkLogTrafficSession.Received(data);
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     protected override void OnPolicyDataWritten(global::System.ReadOnlySpan<byte> data)
     {
-        __psdkTrafficLogSession.Sent(data);
+        __psdkLogTrafficSession.Sent(data);
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     protected override void OnPolicyConnectionLost(global::ProtocolSdk.DisconnectReason reason)
     {
-        __psdkTrafficLogSession.Lost(reason);
+        __psdkLogTrafficSession.Lost(reason);
     }
 }

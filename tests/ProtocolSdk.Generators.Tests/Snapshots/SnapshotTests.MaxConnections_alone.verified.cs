@@ -14,9 +14,9 @@ namespace App
         //   released:         MaxConnections counts, exactly once, after ConnectionLost
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private static readonly global::ProtocolSdk.Policies.ConnectionLimitPolicy __psdkConnectionLimit = new(total: 0, perPeer: 4, ipv6PrefixLength: 64);
+        private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: 0, perPeer: 4, ipv6PrefixLength: 64);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private global::ProtocolSdk.Policies.ConnectionLimitTicket __psdkConnectionTicket;
+        private global::ProtocolSdk.Policies.MaxConnectionsTicket __psdkConnectionTicket;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         [global::System.Diagnostics.DebuggerNonUserCode]

@@ -14,13 +14,13 @@ namespace App
         //   released:         MaxConnections counts, exactly once, after ConnectionLost
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private static readonly global::ProtocolSdk.Policies.ConnectionLimitPolicy __psdkConnectionLimit = new(total: 10, perPeer: 0, ipv6PrefixLength: 0);
+        private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: 10, perPeer: 0, ipv6PrefixLength: 0);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::ProtocolSdk.Policies.ThrottlePolicy __psdkThrottle = new(readBytesPerSecond: 0L, writeBytesPerSecond: 500L, scope: global::ProtocolSdk.ThrottleScope.PerConnection, burstBytes: 0L);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::System.TimeSpan __psdkTimeout = global::System.TimeSpan.FromTicks(300000000L);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private global::ProtocolSdk.Policies.ConnectionLimitTicket __psdkConnectionTicket;
+        private global::ProtocolSdk.Policies.MaxConnectionsTicket __psdkConnectionTicket;
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private global::ProtocolSdk.Policies.ThrottleSession __psdkThrottleSession;
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]

@@ -14,19 +14,19 @@ namespace App
         //   released:         MaxConnections counts, exactly once, after ConnectionLost
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private static readonly global::ProtocolSdk.Policies.ConnectionLimitPolicy __psdkConnectionLimit = new(total: 3, perPeer: 0, ipv6PrefixLength: 0);
+        private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: 3, perPeer: 0, ipv6PrefixLength: 0);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::ProtocolSdk.Policies.ThrottlePolicy __psdkThrottle = new(readBytesPerSecond: 100L, writeBytesPerSecond: 0L, scope: global::ProtocolSdk.ThrottleScope.PerConnection, burstBytes: 0L);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private static readonly global::ProtocolSdk.Policies.TrafficLogPolicy __psdkTrafficLog = new("App.Chat", lengthLimit: 64, level: (global::Microsoft.Extensions.Logging.LogLevel)2);
+        private static readonly global::ProtocolSdk.Policies.LogTrafficPolicy __psdkTrafficLog = new("App.Chat", lengthLimit: 64, level: (global::Microsoft.Extensions.Logging.LogLevel)2);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private static readonly global::System.TimeSpan __psdkTimeout = global::System.TimeSpan.FromTicks(50000000L);
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private global::ProtocolSdk.Policies.ConnectionLimitTicket __psdkConnectionTicket;
+        private global::ProtocolSdk.Policies.MaxConnectionsTicket __psdkConnectionTicket;
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private global::ProtocolSdk.Policies.ThrottleSession __psdkThrottleSession;
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
-        private global::ProtocolSdk.Policies.TrafficLogSession __psdkTrafficLogSession;
+        private global::ProtocolSdk.Policies.LogTrafficSession __psdkLogTrafficSession;
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]
         private global::CountingPolicy __psdkPolicy0;
 
@@ -67,7 +67,7 @@ namespace App
         [global::System.Diagnostics.DebuggerNonUserCode]
         protected override void OnPolicyConnectionMade()
         {
-            __psdkTrafficLogSession = __psdkTrafficLog.Start(Transport);
+            __psdkLogTrafficSession = __psdkTrafficLog.Start(Transport);
             __psdkThrottleSession = __psdkThrottle.Start(Transport);
             SetTimeout(__psdkTimeout);
             __psdkPolicy0.OnConnectionMade(this, Transport);
@@ -77,7 +77,7 @@ namespace App
         [global::System.Diagnostics.DebuggerNonUserCode]
         protected override void OnPolicyDataReceived(global::System.ReadOnlySpan<byte> data)
         {
-            __psdkTrafficLogSession.Received(data);
+            __psdkLogTrafficSession.Received(data);
             __psdkThrottleSession.OnReceived(data.Length);
             ResetTimeout();
             __psdkPolicy0.OnDataReceived(this, data);
@@ -87,7 +87,7 @@ namespace App
         [global::System.Diagnostics.DebuggerNonUserCode]
         protected override void OnPolicyDataWritten(global::System.ReadOnlySpan<byte> data)
         {
-            __psdkTrafficLogSession.Sent(data);
+            __psdkLogTrafficSession.Sent(data);
             ResetTimeout();
             __psdkPolicy0.OnDataWritten(this, data);
         }
@@ -98,7 +98,7 @@ namespace App
         {
             __psdkPolicy0.OnConnectionLost(this, reason);
             __psdkThrottleSession.Stop();
-            __psdkTrafficLogSession.Lost(reason);
+            __psdkLogTrafficSession.Lost(reason);
         }
     }
 }

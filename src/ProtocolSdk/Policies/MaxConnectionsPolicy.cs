@@ -9,10 +9,10 @@ namespace ProtocolSdk.Policies;
 /// per server and are released exactly once per admitted connection, however it ends.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
-public sealed class ConnectionLimitPolicy
+public sealed class MaxConnectionsPolicy
 {
     /// <summary>Creates the policy; zero means no limit of that kind.</summary>
-    public ConnectionLimitPolicy(int total, int perPeer, int ipv6PrefixLength = 0)
+    public MaxConnectionsPolicy(int total, int perPeer, int ipv6PrefixLength = 0)
     {
         if (total < 0) throw new ArgumentOutOfRangeException(nameof(total), total, "Must be zero (unlimited) or positive.");
         if (perPeer < 0) throw new ArgumentOutOfRangeException(nameof(perPeer), perPeer, "Must be zero (unlimited) or positive.");
@@ -36,7 +36,7 @@ public sealed class ConnectionLimitPolicy
     /// Decides on a new connection: accept (counted), or over a limit: reject, or when <paramref name="createOverflow"/>
     /// is given, overflow (counted toward Total only). The ticket remembers what to release.
     /// </summary>
-    public ConnectionAdmission Admit(Transport transport, ref ConnectionLimitTicket ticket, Func<Protocol>? createOverflow = null)
+    public ConnectionAdmission Admit(Transport transport, ref MaxConnectionsTicket ticket, Func<Protocol>? createOverflow = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
         var counts = Counts(transport);
@@ -44,7 +44,7 @@ public sealed class ConnectionLimitPolicy
         string? refusal = counts.TryAcquire(peer);
         if (refusal is null)
         {
-            ticket = new ConnectionLimitTicket(counts, peer, countedPerPeer: true);
+            ticket = new MaxConnectionsTicket(counts, peer, countedPerPeer: true);
             return ConnectionAdmission.Accept;
         }
         if (createOverflow is null)
@@ -52,7 +52,7 @@ public sealed class ConnectionLimitPolicy
             return ConnectionAdmission.Reject(refusal);
         }
         counts.AcquireOverflow();
-        ticket = new ConnectionLimitTicket(counts, peer, countedPerPeer: false);
+        ticket = new MaxConnectionsTicket(counts, peer, countedPerPeer: false);
         return ConnectionAdmission.Overflow(createOverflow(), refusal);
     }
 
@@ -64,11 +64,11 @@ public sealed class ConnectionLimitPolicy
 
     internal sealed class LimitCounts
     {
-        private readonly ConnectionLimitPolicy _policy;
+        private readonly MaxConnectionsPolicy _policy;
         private readonly Dictionary<PeerKey, int> _perPeer = new();
         private int _total;
 
-        public LimitCounts(ConnectionLimitPolicy policy) => _policy = policy;
+        public LimitCounts(MaxConnectionsPolicy policy) => _policy = policy;
 
         public int Total
         {
@@ -117,15 +117,15 @@ public sealed class ConnectionLimitPolicy
     }
 }
 
-/// <summary>What a connection holds of a <see cref="ConnectionLimitPolicy"/>'s counts; released once.</summary>
+/// <summary>What a connection holds of a <see cref="MaxConnectionsPolicy"/>'s counts; released once.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public struct ConnectionLimitTicket
+public struct MaxConnectionsTicket
 {
-    private ConnectionLimitPolicy.LimitCounts? _counts;
+    private MaxConnectionsPolicy.LimitCounts? _counts;
     private readonly PeerKey _peer;
     private readonly bool _countedPerPeer;
 
-    internal ConnectionLimitTicket(ConnectionLimitPolicy.LimitCounts counts, PeerKey peer, bool countedPerPeer)
+    internal MaxConnectionsTicket(MaxConnectionsPolicy.LimitCounts counts, PeerKey peer, bool countedPerPeer)
     {
         _counts = counts;
         _peer = peer;

@@ -7,7 +7,7 @@ namespace ProtocolSdk.Tests.Policies;
 /// Twisted test_policies.py ThrottlingTests (connection count), LimitTotalConnectionsFactoryTests and
 /// TestLimitConnectionsByPeer, against the generated [MaxConnections] code.
 /// </summary>
-public class ConnectionLimitPolicyTests
+public class MaxConnectionsPolicyTests
 {
     [Fact]
     public void Total_limit_rejects_the_third_without_ConnectionMade_and_admits_a_new_one_after_one_leaves()

@@ -5,7 +5,7 @@ using ProtocolSdk.Testing;
 namespace ProtocolSdk.Tests.Policies;
 
 /// <summary>Twisted test_policies.py LoggingFactoryTests, against the generated [LogTraffic] code.</summary>
-public class TrafficLogPolicyTests
+public class LogTrafficPolicyTests
 {
     private const string Category = "ProtocolSdk.Tests.Policies.LoggedProtocol";
 

@@ -12,12 +12,12 @@ namespace ProtocolSdk.Policies;
 /// connection. Each entry costs one <see cref="ILogger.IsEnabled"/> check when the level is off.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
-public sealed class TrafficLogPolicy
+public sealed class LogTrafficPolicy
 {
     private long _nextNumber;
 
     /// <summary>Creates the policy for the given logger category (the protocol's full type name).</summary>
-    public TrafficLogPolicy(string category, int lengthLimit, LogLevel level = LogLevel.Information)
+    public LogTrafficPolicy(string category, int lengthLimit, LogLevel level = LogLevel.Information)
     {
         ArgumentException.ThrowIfNullOrEmpty(category);
         if (lengthLimit <= 0) throw new ArgumentOutOfRangeException(nameof(lengthLimit), lengthLimit, "Must be positive.");
@@ -36,11 +36,11 @@ public sealed class TrafficLogPolicy
     public LogLevel Level { get; }
 
     /// <summary>Starts logging a connection: logs it was made and returns its session.</summary>
-    public TrafficLogSession Start(Transport transport)
+    public LogTrafficSession Start(Transport transport)
     {
         ArgumentNullException.ThrowIfNull(transport);
         var logger = transport.Host.GetSharedState(this, static (policy, host) => host.LoggerFactory.CreateLogger(policy.Category));
-        var session = new TrafficLogSession(this, logger, Interlocked.Increment(ref _nextNumber));
+        var session = new LogTrafficSession(this, logger, Interlocked.Increment(ref _nextNumber));
         if (logger.IsEnabled(Level))
         {
             logger.Log(Level, "{Number}: connection made from {Remote} to {Local}", session.Number, transport.RemoteEndPoint, transport.LocalEndPoint);
@@ -75,12 +75,12 @@ public sealed class TrafficLogPolicy
 
 /// <summary>A connection's traffic log, kept in a field of the generated code.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly struct TrafficLogSession
+public readonly struct LogTrafficSession
 {
-    private readonly TrafficLogPolicy? _policy;
+    private readonly LogTrafficPolicy? _policy;
     private readonly ILogger? _logger;
 
-    internal TrafficLogSession(TrafficLogPolicy policy, ILogger logger, long number)
+    internal LogTrafficSession(LogTrafficPolicy policy, ILogger logger, long number)
     {
         _policy = policy;
         _logger = logger;
