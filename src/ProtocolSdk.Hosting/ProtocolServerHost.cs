@@ -67,7 +67,7 @@ public sealed class ProtocolServerHost<TProtocol> : IHostedService, IAsyncDispos
     }
 
     /// <summary>Listens on every configured endpoint. If one fails, the ones already listening are closed and the error is thrown.</summary>
-    /// <exception cref="System.Net.Sockets.SocketException">An address is in use or not available.</exception>
+    /// <exception cref="System.IO.IOException">An address is in use or not available; the message names the endpoint.</exception>
     /// <exception cref="InvalidOperationException">The servers are already running.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -85,14 +85,19 @@ public sealed class ProtocolServerHost<TProtocol> : IHostedService, IAsyncDispos
             ReceiveBufferSize = _options.ReceiveBufferSize,
             HighWaterMark = _options.HighWaterMark,
             LowWaterMark = _options.LowWaterMark,
+            LingerTimeout = _options.LingerTimeout,
+            ShutdownTimeout = _options.ShutdownTimeout,
         };
+        if (_options.MaxBufferedBytes is { } cap) serverOptions.MaxBufferedBytes = cap;
 
         var started = new List<ProtocolServer>(endpoints.Count);
+        IPEndPoint? failing = null;
         try
         {
             foreach (var endpoint in endpoints)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                failing = endpoint;
                 var server = await ProtocolServer.ListenTcpAsync(endpoint, _factory, serverOptions, cancellationToken).ConfigureAwait(false);
                 started.Add(server);
                 Log.Listening(_logger, typeof(TProtocol).Name, server.LocalEndPoint);
@@ -100,7 +105,7 @@ public sealed class ProtocolServerHost<TProtocol> : IHostedService, IAsyncDispos
         }
         catch (Exception ex)
         {
-            Log.StartFailed(_logger, typeof(TProtocol).Name, ex);
+            Log.StartFailed(_logger, typeof(TProtocol).Name, failing, ex.Message, ex);
             foreach (var server in started) await server.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -116,8 +121,9 @@ public sealed class ProtocolServerHost<TProtocol> : IHostedService, IAsyncDispos
     }
 
     /// <summary>
-    /// Stops accepting and closes every connection (each <see cref="Protocol.ConnectionLost"/> runs with
-    /// <see cref="DisconnectKind.ServerShutdown"/>). Returns when all servers are drained, or earlier when
+    /// Stops accepting and closes every connection gracefully (flush, FIN; after
+    /// <see cref="ProtocolServerHostOptions.ShutdownTimeout"/> the rest are aborted; each <see cref="Protocol.ConnectionLost"/>
+    /// runs with <see cref="DisconnectKind.ServerShutdown"/>). Returns when all servers are drained, or earlier when
     /// <paramref name="cancellationToken"/> fires (the host's shutdown timeout): draining then goes on in the background.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -164,8 +170,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{Protocol} server listening on {EndPoint}.")]
     public static partial void Listening(ILogger logger, string protocol, IPEndPoint endPoint);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "{Protocol} server failed to start.")]
-    public static partial void StartFailed(ILogger logger, string protocol, Exception exception);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "{Protocol} server failed to start on {EndPoint}: {Reason}")]
+    public static partial void StartFailed(ILogger logger, string protocol, IPEndPoint? endPoint, string reason, Exception exception);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Protocol} server on {EndPoint} stopping; closing {Connections} connection(s).")]
     public static partial void Stopping(ILogger logger, string protocol, IPEndPoint endPoint, int connections);

@@ -31,4 +31,17 @@ public sealed class ProtocolServerHostOptions
 
     /// <summary>Buffered-output size at which it resumes; see <see cref="ProtocolServerOptions.LowWaterMark"/>.</summary>
     public int LowWaterMark { get; set; } = Transport.DefaultLowWaterMark;
+
+    /// <summary>Hard cap on one connection's queued output; null = the default (see <see cref="ProtocolServerOptions.MaxBufferedBytes"/>).</summary>
+    public long? MaxBufferedBytes { get; set; }
+
+    /// <summary>How long a graceful close may take; see <see cref="ProtocolServerOptions.LingerTimeout"/>. Default 5 s.</summary>
+    public System.TimeSpan LingerTimeout { get; set; } = System.TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the host's stop lets connections finish gracefully before they are aborted; see
+    /// <see cref="ProtocolServerOptions.ShutdownTimeout"/>. Default 5 s: keep it below the generic host's own
+    /// <c>HostOptions.ShutdownTimeout</c> (30 s by default) so every <see cref="Protocol.ConnectionLost"/> runs before the host gives up.
+    /// </summary>
+    public System.TimeSpan ShutdownTimeout { get; set; } = System.TimeSpan.FromSeconds(5);
 }

@@ -30,6 +30,23 @@ public sealed class ProtocolTestHost : IDisposable
         Host = new ConnectionHost(clock, loggerFactory, highWaterMark, lowWaterMark);
     }
 
+    /// <summary>
+    /// Creates a host on the given fake clock with the connection settings of <paramref name="options"/> (logger,
+    /// water marks, <see cref="ProtocolServerOptions.MaxBufferedBytes"/>, <see cref="ProtocolServerOptions.LingerTimeout"/>);
+    /// its <see cref="ProtocolServerOptions.TimeProvider"/> is ignored in favour of <paramref name="clock"/>.
+    /// </summary>
+    public ProtocolTestHost(FakeTimeProvider clock, ProtocolServerOptions options)
+    {
+        Clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Host = new ConnectionHost(clock, options.LoggerFactory, options.HighWaterMark, options.LowWaterMark)
+        {
+            MaxBufferedBytes = options.MaxBufferedBytes,
+            LingerTimeout = options.LingerTimeout,
+        };
+    }
+
     /// <summary>The clock every connection of this host uses; advance it to fire timeouts and refill throttles.</summary>
     public FakeTimeProvider Clock { get; }
 

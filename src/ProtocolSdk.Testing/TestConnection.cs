@@ -29,6 +29,9 @@ public sealed class TestConnection
     /// <summary>Takes (and clears) what the protocol wrote so far, as UTF-8 text.</summary>
     public string TakeWrittenText() => Encoding.UTF8.GetString(Transport.TakeWritten());
 
+    /// <summary>The peer shuts down its sending side (half-close) and keeps reading; see <see cref="TestTransport.PeerShutdownSend"/>.</summary>
+    public void ShutdownSend() => Transport.PeerShutdownSend();
+
     /// <summary>The peer closes cleanly.</summary>
     public void Close() => Transport.PeerClose();
 

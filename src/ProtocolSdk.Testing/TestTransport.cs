@@ -22,6 +22,7 @@ public sealed class TestTransport : Transport
     private bool _draining;
     private bool _mediumClosed;
     private bool _finishPending;
+    private bool _endOfStreamDelivered;
 
     internal TestTransport(ConnectionHost host, IPEndPoint remote, IPEndPoint local)
         : base(host)
@@ -44,6 +45,19 @@ public sealed class TestTransport : Transport
 
     /// <summary>True when the medium was closed with a reset (Abort, error, timeout).</summary>
     public bool WasAborted { get; private set; }
+
+    /// <summary>True once our side sent FIN (a graceful close flushed everything): the peer reads end of stream.</summary>
+    public bool PeerReceivedEndOfStream { get; private set; }
+
+    /// <summary>
+    /// Whether the simulated peer closes as soon as it reads our end of stream, as a well-behaved client does (default
+    /// true). Set false to keep the peer open after our FIN: a graceful close then lingers, discarding what the peer
+    /// sends, until <see cref="PeerClose"/>, <see cref="PeerReset"/> or the linger deadline on the fake clock.
+    /// </summary>
+    public bool PeerClosesOnEndOfStream { get; set; } = true;
+
+    /// <summary>True once the peer shut down its sending side (<see cref="PeerShutdownSend"/> or <see cref="PeerClose"/>).</summary>
+    public bool PeerFinishedSending { get; private set; }
 
     /// <summary>Whether admission let the connection in.</summary>
     public bool WasRejected { get; private set; }
@@ -91,7 +105,8 @@ public sealed class TestTransport : Transport
     {
         if (data.IsEmpty) return;
         if (_mediumClosed) return; // a closed socket takes nothing
-        if (_unread.WrittenCount == 0 && ShouldRead && data.Length <= ReadSizeLimit && !InCallback)
+        if (PeerFinishedSending) throw new InvalidOperationException("The peer already shut down its sending side.");
+        if (_unread.WrittenCount == 0 && ShouldTakeInput && data.Length <= ReadSizeLimit && !InCallback)
         {
             Deliver(data); // the common case: one read takes it all, no copy
             FinishIfClosed();
@@ -114,7 +129,7 @@ public sealed class TestTransport : Transport
         _delivering = true;
         try
         {
-            while (UnreadBytes > 0 && ShouldRead && !_mediumClosed && !InCallback && !InSendLock)
+            while (UnreadBytes > 0 && ShouldTakeInput && !_mediumClosed && !InCallback && !InSendLock)
             {
                 int n = Math.Min(UnreadBytes, ReadSizeLimit);
                 var chunk = _unread.WrittenSpan.Slice(_unreadOffset, n);
@@ -132,6 +147,7 @@ public sealed class TestTransport : Transport
             _delivering = false;
         }
         FinishIfClosed();
+        if (UnreadBytes == 0 && PeerFinishedSending && !InCallback && !InSendLock) DeliverEndOfStream();
     }
 
     /// <summary>
@@ -146,12 +162,29 @@ public sealed class TestTransport : Transport
         if (UnreadBytes > 0) DeliverUnread();
     }
 
-    /// <summary>The peer closes its side cleanly.</summary>
-    public void PeerClose()
+    /// <summary>
+    /// The peer shuts down its sending side (TCP FIN, a half-close): bytes it sent before are still read first, then the
+    /// protocol's <see cref="Protocol.ReadConnectionLost"/> runs (by default it closes; an override may keep writing).
+    /// During a graceful close it completes the close.
+    /// </summary>
+    public void PeerShutdownSend()
     {
+        if (PeerFinishedSending) return;
+        PeerFinishedSending = true;
+        if (UnreadBytes > 0) DeliverUnread(); // as on a socket, the end of stream is seen after the bytes before it
+        if (UnreadBytes == 0) DeliverEndOfStream();
+    }
+
+    private void DeliverEndOfStream()
+    {
+        if (_endOfStreamDelivered || _mediumClosed) return;
+        _endOfStreamDelivered = true;
         OnPeerClosed();
         FinishIfClosed();
     }
+
+    /// <summary>The peer closes its side cleanly (sends FIN); the same as <see cref="PeerShutdownSend"/>.</summary>
+    public void PeerClose() => PeerShutdownSend();
 
     /// <summary>The connection is reset by the peer.</summary>
     public void PeerReset()
@@ -198,6 +231,12 @@ public sealed class TestTransport : Transport
         // Deliver what waited, unless we are inside a callback or the send lock: then AfterCallback or the
         // test's next operation does it, so DataReceived never runs nested in another callback.
         if (!InCallback && !InSendLock) DeliverUnread();
+    }
+
+    private protected override void ShutdownOutputMedium()
+    {
+        PeerReceivedEndOfStream = true;
+        if (PeerClosesOnEndOfStream) PeerShutdownSend();
     }
 
     private protected override void CloseMedium(bool abort)

@@ -34,6 +34,15 @@ public abstract class Protocol
     /// </summary>
     public virtual void DataReceived(ReadOnlySpan<byte> data) { }
 
+    /// <summary>
+    /// The peer has finished sending (TCP FIN: a half-close) while our side may still write. The default calls
+    /// <see cref="Transport.LoseConnection"/> (flush, then close), as Twisted does for protocols that are not
+    /// <c>IHalfCloseableProtocol</c>. Override it to keep writing (from a timer, another connection, a producer) and
+    /// close later; <see cref="DataReceived"/> is not called again. A later <see cref="Transport.LoseConnection"/> ends
+    /// with <see cref="DisconnectKind.PeerClosed"/>.
+    /// </summary>
+    public virtual void ReadConnectionLost() => Transport.LoseConnection();
+
     /// <summary>The connection is closed; called exactly once for every <see cref="ConnectionMade"/>.</summary>
     public virtual void ConnectionLost(DisconnectReason reason) { }
 

@@ -36,7 +36,7 @@ public static class ProtocolClient
             socket.Dispose();
             throw;
         }
-        var host = new ConnectionHost(options.TimeProvider, options.LoggerFactory, options.HighWaterMark, options.LowWaterMark);
+        var host = ConnectionHost.For(options);
         var transport = new SocketTransport(socket, host, options.ReceiveBufferSize);
         var run = Task.Run(async () =>
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
@@ -10,8 +11,9 @@ using ProtocolSdk.Sockets;
 namespace ProtocolSdk;
 
 /// <summary>
-/// A TCP server that serves each accepted connection with a new protocol instance. Dispose it to stop
-/// accepting, close every connection and wait until every <see cref="Protocol.ConnectionLost"/> has run.
+/// A TCP server that serves each accepted connection with a new protocol instance. Dispose it to stop accepting,
+/// let every connection finish gracefully for up to <see cref="ProtocolServerOptions.ShutdownTimeout"/>, abort the
+/// rest, and wait until every <see cref="Protocol.ConnectionLost"/> has run.
 /// </summary>
 public sealed class ProtocolServer : IAsyncDisposable
 {
@@ -21,27 +23,31 @@ public sealed class ProtocolServer : IAsyncDisposable
     private readonly ProtocolServerOptions _options;
     private readonly HashSet<SocketTransport> _connections = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopAccepting = new();
+    private readonly AcceptBackoff _backoff;
     private readonly Task _acceptLoop;
     private int _disposed;
 
-    private ProtocolServer(Socket listener, Func<Protocol> factory, ProtocolServerOptions options)
+    private ProtocolServer(Socket listener, Func<Protocol> factory, ProtocolServerOptions options, string protocolName)
     {
         _listener = listener;
         _factory = factory;
         _options = options;
-        _host = new ConnectionHost(options.TimeProvider, options.LoggerFactory, options.HighWaterMark, options.LowWaterMark);
+        _host = ConnectionHost.For(options);
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _backoff = new AcceptBackoff(_host, options.TimeProvider, LocalEndPoint);
+        _host.Metrics.Register(_host, protocolName, LocalEndPoint.ToString());
         _acceptLoop = AcceptLoopAsync();
     }
 
     /// <summary>Where the server listens; with port 0 this holds the port the system chose.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Live connections (accepted and not yet closed, including ones being rejected right now).</summary>
-    public int ConnectionCount
-    {
-        get { lock (_connections) return _connections.Count; }
-    }
+    /// <summary>
+    /// Admitted connections still open (past admission, including ones served by an overflow protocol). Connections
+    /// being refused by an admission policy at this instant are not counted.
+    /// </summary>
+    public int ConnectionCount => _host.ActiveConnections;
 
     /// <summary>
     /// Deadlines currently scheduled on the server's timer wheel (idle timeouts, throttle wake-ups, rate checks):
@@ -49,16 +55,25 @@ public sealed class ProtocolServer : IAsyncDisposable
     /// </summary>
     public int PendingTimers => _host.Timers.Count;
 
+    /// <summary>Accept calls that failed since the server started (descriptor exhaustion, resets before accept).</summary>
+    public long AcceptErrors => _backoff.TotalErrors;
+
     /// <summary>Listens on <paramref name="endpoint"/> and serves each connection with a new <typeparamref name="TProtocol"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> is null.</exception>
-    /// <exception cref="SocketException">The address is in use or not available.</exception>
+    /// <exception cref="IOException">
+    /// The server cannot listen there; the message names the endpoint (for example "Cannot listen on 127.0.0.1:7007:
+    /// address already in use.") and <see cref="Exception.InnerException"/> is the <see cref="SocketException"/>.
+    /// </exception>
     public static Task<ProtocolServer> ListenTcpAsync<TProtocol>(IPEndPoint endpoint, ProtocolServerOptions? options = null, CancellationToken cancellationToken = default)
         where TProtocol : Protocol, new() =>
         ListenTcpAsync(endpoint, static () => new TProtocol(), options, cancellationToken);
 
     /// <summary>Listens on <paramref name="endpoint"/> and serves each connection with a protocol made by <paramref name="factory"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> or <paramref name="factory"/> is null.</exception>
-    /// <exception cref="SocketException">The address is in use or not available.</exception>
+    /// <exception cref="IOException">
+    /// The server cannot listen there; the message names the endpoint (for example "Cannot listen on 127.0.0.1:7007:
+    /// address already in use.") and <see cref="Exception.InnerException"/> is the <see cref="SocketException"/>.
+    /// </exception>
     public static Task<ProtocolServer> ListenTcpAsync<TProtocol>(IPEndPoint endpoint, Func<TProtocol> factory, ProtocolServerOptions? options = null, CancellationToken cancellationToken = default)
         where TProtocol : Protocol
     {
@@ -78,41 +93,64 @@ public sealed class ProtocolServer : IAsyncDisposable
             listener.Bind(endpoint);
             listener.Listen(options.Backlog);
         }
+        catch (SocketException ex)
+        {
+            listener.Dispose();
+            throw new IOException($"Cannot listen on {endpoint}: {Describe(ex)}.", ex);
+        }
         catch
         {
             listener.Dispose();
             throw;
         }
-        return Task.FromResult(new ProtocolServer(listener, factory, options));
+        return Task.FromResult(new ProtocolServer(listener, factory, options, typeof(TProtocol).Name));
     }
 
+    private static string Describe(SocketException ex) => ex.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse => "address already in use",
+        SocketError.AddressNotAvailable => "address not available on this machine",
+        SocketError.AccessDenied => "permission denied",
+        _ => ex.Message.TrimEnd('.'),
+    };
+
+    /// <summary>
+    /// Accepts until dispose and never dies: every failed accept (descriptor exhaustion, a peer that reset before we
+    /// took it, anything else) backs off exponentially from 1 ms to 1 s, so an exhausted process pauses accepting (the
+    /// kernel backlog holds or refuses new clients) instead of spinning, and resumes at the first success.
+    /// </summary>
     private async Task AcceptLoopAsync()
     {
-        while (true)
+        var stopping = _stopAccepting.Token;
+        while (!stopping.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync().ConfigureAwait(false);
+                socket = _options.AcceptSocket is { } accept
+                    ? await accept(_listener, stopping).ConfigureAwait(false)
+                    : await _listener.AcceptAsync(stopping).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception) when (stopping.IsCancellationRequested || Volatile.Read(ref _disposed) != 0)
             {
-                if (Volatile.Read(ref _disposed) != 0) return;
-                if (ex is SocketException se && IsTransientAcceptError(se.SocketErrorCode))
-                {
-                    Log.AcceptFailed(_host.Logger, ex);
-                    continue;
-                }
-                Log.AcceptFailed(_host.Logger, ex);
                 return;
             }
+            catch (Exception ex)
+            {
+                try
+                {
+                    await _backoff.FailedAsync(ex, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
+            }
+            _backoff.Succeeded();
             StartConnection(socket);
         }
     }
-
-    private static bool IsTransientAcceptError(SocketError error) =>
-        error is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.TooManyOpenSockets
-            or SocketError.NoBufferSpaceAvailable or SocketError.Interrupted;
 
     private void StartConnection(Socket socket)
     {
@@ -174,7 +212,12 @@ public sealed class ProtocolServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting, aborts every connection and returns when every ConnectionLost has run.</summary>
+    /// <summary>
+    /// Stops accepting, then closes every connection gracefully (as <see cref="Transport.LoseConnection"/> does, with
+    /// reason <see cref="DisconnectKind.ServerShutdown"/>: output is flushed, the peer gets FIN) and gives them
+    /// <see cref="ProtocolServerOptions.ShutdownTimeout"/> to finish; aborts what is left, and returns when every
+    /// <see cref="Protocol.ConnectionLost"/> has run.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -182,21 +225,33 @@ public sealed class ProtocolServer : IAsyncDisposable
             await _drained.Task.ConfigureAwait(false);
             return;
         }
+        _stopAccepting.Cancel();
         _listener.Dispose();
         await _acceptLoop.ConfigureAwait(false);
 
-        SocketTransport[] live;
+        foreach (var transport in LiveConnections()) transport.Close(DisconnectReason.ServerShutdown);
+        if (!_drained.Task.IsCompleted && _options.ShutdownTimeout > TimeSpan.Zero)
+        {
+            using var graceOver = new CancellationTokenSource();
+            var grace = Task.Delay(_options.ShutdownTimeout, _options.TimeProvider, graceOver.Token);
+            await Task.WhenAny(_drained.Task, grace).ConfigureAwait(false);
+            graceOver.Cancel(); // drained first: release the timer
+        }
+        foreach (var transport in LiveConnections()) transport.Abort(DisconnectReason.ServerShutdown);
+        await _drained.Task.ConfigureAwait(false);
+        _host.Metrics.Unregister(_host);
+        _host.Dispose();
+        _stopAccepting.Dispose();
+    }
+
+    private SocketTransport[] LiveConnections()
+    {
         lock (_connections)
         {
-            live = new SocketTransport[_connections.Count];
+            var live = new SocketTransport[_connections.Count];
             _connections.CopyTo(live);
             if (live.Length == 0) _drained.TrySetResult();
+            return live;
         }
-        foreach (var transport in live)
-        {
-            transport.Abort(DisconnectReason.ServerShutdown);
-        }
-        await _drained.Task.ConfigureAwait(false);
-        _host.Dispose();
     }
 }

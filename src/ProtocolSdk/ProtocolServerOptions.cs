@@ -24,6 +24,42 @@ public sealed class ProtocolServerOptions
     /// <summary>Buffered-output size at which it resumes; default 16 KiB.</summary>
     public int LowWaterMark { get; set; } = Transport.DefaultLowWaterMark;
 
+    /// <summary>Default <see cref="MaxBufferedBytes"/> as a multiple of <see cref="HighWaterMark"/>: 128 (8 MiB at the default mark).</summary>
+    public const int DefaultMaxBufferedMultiple = 128;
+
+    private long? _maxBufferedBytes;
+
+    /// <summary>
+    /// Hard cap on output queued for one connection (written but not yet taken by the network). A write that would
+    /// pass it aborts the connection with <see cref="DisconnectKind.PolicyViolation"/> ("buffered output exceeded
+    /// MaxBufferedBytes"): a peer that never reads cannot grow the server without bound. Default
+    /// <see cref="DefaultMaxBufferedMultiple"/> x <see cref="HighWaterMark"/> (8 MiB), so a multi-megabyte reply written
+    /// at once still fits; must be at least <see cref="HighWaterMark"/>.
+    /// </summary>
+    public long MaxBufferedBytes
+    {
+        get => _maxBufferedBytes ?? (long)DefaultMaxBufferedMultiple * HighWaterMark;
+        set => _maxBufferedBytes = value;
+    }
+
+    /// <summary>
+    /// How long a graceful close (<see cref="Transport.LoseConnection"/>, or the peer's end of stream) may take in all:
+    /// flushing buffered output, then, after our FIN, reading and discarding input until the peer closes too. Past it
+    /// the connection is closed at once and its slot released; output not yet flushed by then is dropped and the
+    /// reason becomes <see cref="DisconnectKind.TimedOut"/>. Default 5 s.
+    /// </summary>
+    public TimeSpan LingerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long <see cref="ProtocolServer.DisposeAsync"/> lets open connections finish gracefully (as if each called
+    /// <see cref="Transport.LoseConnection"/>, with reason <see cref="DisconnectKind.ServerShutdown"/>) before it aborts
+    /// the rest. Default 5 s; <see cref="TimeSpan.Zero"/> aborts at once.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Test seam: replaces the listener's accept call (to inject accept failures).</summary>
+    internal Func<System.Net.Sockets.Socket, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask<System.Net.Sockets.Socket>>? AcceptSocket { get; set; }
+
     internal void Validate()
     {
         if (TimeProvider is null) throw new ArgumentException("TimeProvider must not be null.", nameof(TimeProvider));
@@ -32,5 +68,11 @@ public sealed class ProtocolServerOptions
         if (HighWaterMark <= 0) throw new ArgumentOutOfRangeException(nameof(HighWaterMark), HighWaterMark, "HighWaterMark must be positive.");
         if (LowWaterMark < 0 || LowWaterMark > HighWaterMark)
             throw new ArgumentOutOfRangeException(nameof(LowWaterMark), LowWaterMark, "LowWaterMark must be between 0 and HighWaterMark.");
+        if (MaxBufferedBytes < HighWaterMark)
+            throw new ArgumentOutOfRangeException(nameof(MaxBufferedBytes), MaxBufferedBytes, "MaxBufferedBytes must be at least HighWaterMark.");
+        if (LingerTimeout <= TimeSpan.Zero || LingerTimeout > TimeSpan.FromDays(1))
+            throw new ArgumentOutOfRangeException(nameof(LingerTimeout), LingerTimeout, "LingerTimeout must be positive and at most a day.");
+        if (ShutdownTimeout < TimeSpan.Zero || ShutdownTimeout > TimeSpan.FromDays(1))
+            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout must be between zero and a day.");
     }
 }

@@ -26,6 +26,7 @@ public abstract class Transport
     /// <summary>Default buffered-output size below which a paused producer (or reading) resumes: 16 KiB.</summary>
     public const int DefaultLowWaterMark = 16 * 1024;
 
+    // Open -> Closing (graceful: flushing, then after our FIN lingering) -> Closed (the medium is being closed).
     private const int StateOpen = 0, StateClosing = 1, StateClosed = 2;
 
     private readonly object _callbackLock = new();
@@ -35,16 +36,25 @@ public abstract class Transport
     private Protocol? _protocol;
     private Protocol? _admittedBy;
     private IPushProducer? _producer;
+    private bool _producerPaused;     // what the producer was last told (only the notifier changes it)
+    private int _producerNotifier;    // id of the thread delivering Pause/ResumeProducing (outside the send lock), or 0
     private WriteThrottle? _writeThrottle;
+    private CloseDeadline? _closeDeadline; // created by the first graceful close: most connections end by the peer
     private int _state;
     private int _readPause;
     private bool _writePaused;
     private int _finished;
     private bool _closeRequested;
+    private bool _peerFinished;       // the peer's end of stream (FIN) arrived
+    private bool _outputShutdown;     // our FIN was sent: everything written was handed to the network
+    private bool _outputLeased;       // the medium is sending a chunk it peeked: its block must stay alive
+    private bool _clearOutputOnReturn; // Finish ran while a chunk was leased: free the blocks when it comes back
+    private bool _admitted;
     private DisconnectReason _reason;
     private bool _reasonSet;
     private long _bytesRead;
     private long _bytesWritten;
+    private long _bytesDiscarded;
 
     private protected Transport(ConnectionHost host)
     {
@@ -78,6 +88,15 @@ public abstract class Transport
     /// <summary>True when reading is paused for any reason (by the protocol, backpressure or a read throttle).</summary>
     public bool IsReadingPaused => Volatile.Read(ref _readPause) != 0;
 
+    /// <summary>Bytes received while closing and thrown away unread (not protocol data: no <see cref="Protocol.DataReceived"/>).</summary>
+    public long BytesDiscarded => Volatile.Read(ref _bytesDiscarded);
+
+    /// <summary>True once the peer finished sending (end of stream); see <see cref="Protocol.ReadConnectionLost"/>.</summary>
+    public bool IsPeerFinished
+    {
+        get { lock (_sendLock) return _peerFinished; }
+    }
+
     /// <summary>True once the connection is closing or closed: further writes are ignored after it closed.</summary>
     public bool IsClosing => Volatile.Read(ref _state) != StateOpen;
 
@@ -107,49 +126,74 @@ public abstract class Transport
     public void Write(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty || Volatile.Read(ref _state) == StateClosed) return;
-        _protocol?.InvokeDataWritten(data);
-
-        bool outputPending = false;
-        lock (_sendLock)
+        AfterWrite after;
+        lock (_sendLock) after = WriteLocked(data);
+        if (after == AfterWrite.Nothing) return;
+        if ((after & AfterWrite.Overflow) != 0)
         {
-            if (_state == StateClosed) return;
-            if (_output.IsEmpty)
-            {
-                int allowed = _writeThrottle is null ? data.Length : _writeThrottle.Take(data.Length);
-                if (allowed > 0)
-                {
-                    int sent = SendNow(data[..allowed]);
-                    if (sent > 0)
-                    {
-                        _bytesWritten += sent;
-                        _host.Metrics.BytesWritten(sent);
-                        _protocol?.InvokeDataSent(sent);
-                        data = data[sent..];
-                        if (_writeThrottle is not null && sent < allowed) _writeThrottle.Refund(allowed - sent);
-                    }
-                    else if (sent < 0)
-                    {
-                        return; // the medium failed; the read side reports the error and closes
-                    }
-                }
-                if (data.IsEmpty) return;
-                outputPending = true;
-            }
-            _output.Append(data);
-            if (!_writePaused && _output.Length > _host.HighWaterMark)
-            {
-                _writePaused = true;
-                if (_producer is not null) _producer.PauseProducing();
-                else SetReadPause(ReadPauseReason.Backpressure, true);
-            }
+            _host.OnOutputOverflow();
+            Abort(_host.OutputOverflowReason);
+            return;
         }
-        if (outputPending) OnOutputPending();
+        if ((after & AfterWrite.NotifyProducer) != 0) NotifyProducer();
+        if ((after & AfterWrite.WakeSender) != 0) OnOutputPending();
     }
 
-    /// <summary>Closes gracefully: stops reading, sends everything already written, then closes.</summary>
+    [Flags]
+    private enum AfterWrite
+    {
+        Nothing = 0,
+        WakeSender = 1,
+        NotifyProducer = 2,
+        Overflow = 4,
+    }
+
+    private AfterWrite WriteLocked(ReadOnlySpan<byte> data)
+    {
+        if (_state == StateClosed || _outputShutdown) return AfterWrite.Nothing;
+        if (_output.Length + data.Length > _host.MaxBufferedBytes) return AfterWrite.Overflow; // refused, so not logged
+
+        // After the state check, under the send lock: traffic logs and OnDataWritten describe only bytes that were
+        // accepted for sending, never a write that raced a close.
+        _protocol?.InvokeDataWritten(data);
+        var after = AfterWrite.Nothing;
+        if (_output.IsEmpty && !_outputLeased)
+        {
+            int allowed = _writeThrottle is null ? data.Length : _writeThrottle.Take(data.Length);
+            if (allowed > 0)
+            {
+                int sent = SendNow(data[..allowed]);
+                if (sent < 0) return AfterWrite.Nothing; // the medium failed; the read side reports the error and closes
+                if (sent > 0)
+                {
+                    _bytesWritten += sent;
+                    _host.Metrics.BytesWritten(sent);
+                    _protocol?.InvokeDataSent(sent);
+                    data = data[sent..];
+                    if (_writeThrottle is not null && sent < allowed) _writeThrottle.Refund(allowed - sent);
+                }
+            }
+            if (data.IsEmpty) return AfterWrite.Nothing;
+            after = AfterWrite.WakeSender;
+        }
+        _output.Append(data);
+        if (!_writePaused && _output.Length > _host.HighWaterMark)
+        {
+            _writePaused = true;
+            if (_producer is not null) after |= AfterWrite.NotifyProducer;
+            else SetReadPause(ReadPauseReason.Backpressure, true);
+        }
+        return after;
+    }
+
+    /// <summary>
+    /// Closes gracefully without costing the peer data: stops delivering input, sends everything already written, sends
+    /// FIN, then reads and discards input until the peer closes too (or the linger timeout passes), so unread input
+    /// never makes the system reset the connection and destroy the reply in flight.
+    /// </summary>
     public void LoseConnection() => Close(DisconnectReason.LocalClosed);
 
-    /// <summary>Closes at once, dropping buffered output; the peer sees a reset.</summary>
+    /// <summary>Closes at once, dropping buffered output and unread input; the peer sees a reset.</summary>
     public void Abort() => Abort(DisconnectReason.Aborted);
 
     /// <summary>Closes at once with the given reason (passed to <see cref="Protocol.ConnectionLost"/>).</summary>
@@ -158,10 +202,10 @@ public abstract class Transport
         lock (_sendLock)
         {
             if (_state == StateClosed) return;
-            if (_state == StateClosing)
+            if (_state == StateClosing && !_outputShutdown)
             {
                 // A graceful close was still flushing: the output it meant to deliver is now dropped, so the
-                // abort's reason (timeout, shutdown, ...) is the true one.
+                // abort's reason (timeout, shutdown, ...) is the true one. Once our FIN went out, it was delivered.
                 _reasonSet = false;
             }
             _state = StateClosed;
@@ -186,13 +230,12 @@ public abstract class Transport
             {
                 throw new InvalidOperationException("A producer is already registered; unregister it first.");
             }
+            if (ReferenceEquals(_producer, producer)) return;
             _producer = producer;
-            if (_writePaused)
-            {
-                SetReadPause(ReadPauseReason.Backpressure, false);
-                producer.PauseProducing();
-            }
+            _producerPaused = false;
+            if (_writePaused) SetReadPause(ReadPauseReason.Backpressure, false);
         }
+        NotifyProducer();
     }
 
     /// <summary>Unregisters the producer; backpressure pauses reading again.</summary>
@@ -201,7 +244,58 @@ public abstract class Transport
         lock (_sendLock)
         {
             _producer = null;
+            _producerPaused = false;
             if (_writePaused) SetReadPause(ReadPauseReason.Backpressure, true);
+        }
+    }
+
+    /// <summary>
+    /// Tells the producer the current backpressure state, outside the send lock, so a producer that takes its own locks
+    /// cannot deadlock with a writer. One thread at a time delivers; a change that arrives from another thread meanwhile
+    /// is picked up by that thread's loop, so Pause and Resume reach the producer in order and never twice in a row. A
+    /// producer that writes from inside ResumeProducing (the usual pattern) is paused right there, on the same thread.
+    /// </summary>
+    private void NotifyProducer()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        if (Volatile.Read(ref _producerNotifier) == me)
+        {
+            DeliverProducerState(); // re-entered from the producer's own callback
+            return;
+        }
+        while (Interlocked.CompareExchange(ref _producerNotifier, me, 0) == 0)
+        {
+            try
+            {
+                DeliverProducerState();
+            }
+            finally
+            {
+                Volatile.Write(ref _producerNotifier, 0);
+            }
+            lock (_sendLock)
+            {
+                // A change may have landed after the last check and before the flag was cleared: go round again.
+                if (_producer is null || _writePaused == _producerPaused) return;
+            }
+        }
+    }
+
+    private void DeliverProducerState()
+    {
+        while (true)
+        {
+            IPushProducer? producer;
+            bool pause;
+            lock (_sendLock)
+            {
+                producer = _producer;
+                pause = _writePaused;
+                if (producer is null || pause == _producerPaused) return;
+                _producerPaused = pause;
+            }
+            if (pause) producer.PauseProducing();
+            else producer.ResumeProducing();
         }
     }
 
@@ -237,7 +331,10 @@ public abstract class Transport
     /// <summary>Reading was resumed: wake the receive side.</summary>
     private protected abstract void OnReadingResumed();
 
-    /// <summary>Close the medium: at once (<paramref name="abort"/>) or after everything was sent.</summary>
+    /// <summary>Everything written was handed to the medium: send FIN (shut down our sending side), keep the receive side open.</summary>
+    private protected abstract void ShutdownOutputMedium();
+
+    /// <summary>Close the medium: with a reset (<paramref name="abort"/>) or plainly (after our FIN, or at the linger deadline).</summary>
     private protected abstract void CloseMedium(bool abort);
 
     /// <summary>Runs after each serialised callback, outside the callback lock (the test transport finishes deferred closes here).</summary>
@@ -249,12 +346,16 @@ public abstract class Transport
     /// <summary>True when the current thread holds this connection's send lock.</summary>
     private protected bool InSendLock => Monitor.IsEntered(_sendLock);
 
-    /// <summary>The next run of buffered output the medium may send now (limited by a write throttle).</summary>
+    /// <summary>
+    /// The next run of buffered output the medium may send now (limited by a write throttle). The chunk is leased:
+    /// its block stays alive (even if the connection finishes meanwhile) until the medium calls
+    /// <see cref="CompleteOutput"/>, which it must do exactly once per non-empty chunk, also when the send failed.
+    /// </summary>
     private protected ReadOnlyMemory<byte> TryPeekOutput()
     {
         lock (_sendLock)
         {
-            if (_output.IsEmpty || _state == StateClosed && _closeRequested && !_reason.IsClean) return ReadOnlyMemory<byte>.Empty;
+            if (_output.IsEmpty || _outputLeased || _state == StateClosed) return ReadOnlyMemory<byte>.Empty;
             var chunk = _output.Peek();
             if (_writeThrottle is not null)
             {
@@ -266,16 +367,25 @@ public abstract class Transport
                 }
                 chunk = chunk[..allowed];
             }
+            _outputLeased = true;
             return chunk;
         }
     }
 
-    /// <summary>The medium sent <paramref name="sent"/> of the chunk from <see cref="TryPeekOutput"/>.</summary>
+    /// <summary>The medium sent <paramref name="sent"/> (0 when it failed) of the chunk from <see cref="TryPeekOutput"/>.</summary>
     private protected void CompleteOutput(int sent, int peeked)
     {
-        bool closeNow = false;
+        bool flushed, notifyProducer = false;
         lock (_sendLock)
         {
+            _outputLeased = false;
+            if (_clearOutputOnReturn)
+            {
+                // Finish ran while this chunk was on its way: only now may its blocks go back to the pool.
+                _clearOutputOnReturn = false;
+                _output.Clear();
+                return;
+            }
             if (_writeThrottle is not null && sent < peeked) _writeThrottle.Refund(peeked - sent);
             if (sent > 0 && !_output.IsEmpty)
             {
@@ -287,18 +397,19 @@ public abstract class Transport
             if (_writePaused && _output.Length <= _host.LowWaterMark)
             {
                 _writePaused = false;
-                if (_producer is not null) _producer.ResumeProducing();
+                if (_producer is not null) notifyProducer = true;
                 else SetReadPause(ReadPauseReason.Backpressure, false);
             }
-            closeNow = _output.IsEmpty && _state == StateClosing && !_closeRequested;
+            flushed = _output.IsEmpty && _state == StateClosing && !_outputShutdown;
         }
-        if (closeNow) RequestClose(abort: false);
+        if (notifyProducer) NotifyProducer();
+        if (flushed) ShutdownOutput();
     }
 
     /// <summary>Buffered output the medium still has to send.</summary>
     private protected bool HasPendingOutput
     {
-        get { lock (_sendLock) return !_output.IsEmpty; }
+        get { lock (_sendLock) return !_output.IsEmpty && _state != StateClosed; }
     }
 
     internal void WakeOutput() => OnOutputPending();
@@ -321,11 +432,13 @@ public abstract class Transport
 
         if (admission.Decision == AdmissionDecision.Reject)
         {
-            _host.Metrics.Rejected(admission.Reason);
+            string why = admission.Reason ?? "rejected";
+            _host.Metrics.Rejected(why);
+            _host.PolicyLog.Rejected(RemoteEndPoint, protocol, why);
             lock (_sendLock)
             {
                 _state = StateClosed;
-                SetReason(DisconnectReason.Policy(admission.Reason ?? "rejected"));
+                SetReason(DisconnectReason.Policy(why));
                 _closeRequested = true;
                 Interlocked.Exchange(ref _finished, 1);
             }
@@ -341,7 +454,8 @@ public abstract class Transport
         }
 
         _protocol = protocol;
-        _host.Metrics.Accepted();
+        _admitted = true;
+        _host.OnAdmitted();
         lock (_callbackLock)
         {
             protocol.Attach(this);
@@ -359,9 +473,18 @@ public abstract class Transport
         return true;
     }
 
-    /// <summary>Delivers a received chunk to the policies and the protocol, serialised with the other callbacks.</summary>
+    /// <summary>
+    /// Delivers a received chunk to the policies and the protocol, serialised with the other callbacks. Once the
+    /// connection is closing, input is read only to be thrown away (see <see cref="LoseConnection"/>): it is counted in
+    /// <see cref="BytesDiscarded"/> and reaches no callback and no policy.
+    /// </summary>
     private protected void Deliver(ReadOnlySpan<byte> data)
     {
+        if (Volatile.Read(ref _state) != StateOpen)
+        {
+            Interlocked.Add(ref _bytesDiscarded, data.Length);
+            return;
+        }
         _bytesRead += data.Length;
         _host.Metrics.BytesRead(data.Length);
         lock (_callbackLock)
@@ -381,10 +504,46 @@ public abstract class Transport
         AfterCallback();
     }
 
-    /// <summary>The peer closed its side: flush what is buffered, then close.</summary>
-    private protected void OnPeerClosed() => Close(DisconnectReason.PeerClosed);
+    /// <summary>
+    /// The peer finished sending (end of stream). While open, the protocol hears of it through
+    /// <see cref="Protocol.ReadConnectionLost"/> and may keep writing; while lingering after our FIN, the close is complete.
+    /// </summary>
+    private protected void OnPeerClosed()
+    {
+        bool tellProtocol, closeNow;
+        lock (_sendLock)
+        {
+            if (_peerFinished) return;
+            _peerFinished = true;
+            tellProtocol = _state == StateOpen;
+            closeNow = _state == StateClosing && _outputShutdown;
+        }
+        if (closeNow)
+        {
+            RequestClose(abort: false);
+            return;
+        }
+        if (!tellProtocol) return; // still flushing: the close completes when the output is sent
 
-    /// <summary>The medium failed (reset, network error).</summary>
+        lock (_callbackLock)
+        {
+            var protocol = _protocol;
+            if (protocol is not null && Volatile.Read(ref _state) == StateOpen)
+            {
+                try
+                {
+                    protocol.ReadConnectionLost();
+                }
+                catch (Exception ex)
+                {
+                    FailCallback(protocol, ex, nameof(Protocol.ReadConnectionLost));
+                }
+            }
+        }
+        AfterCallback();
+    }
+
+    /// <summary>The medium failed (reset, network error): close at once. A graceful close keeps the reason that started it.</summary>
     private protected void OnMediumError(Exception? error)
     {
         lock (_sendLock)
@@ -395,8 +554,15 @@ public abstract class Transport
         RequestClose(abort: true);
     }
 
-    /// <summary>True when reading should stop: closing, or paused.</summary>
-    private protected bool ShouldRead => Volatile.Read(ref _state) == StateOpen && Volatile.Read(ref _readPause) == 0;
+    /// <summary>True when input goes to the protocol now: open, not paused, and the peer has not finished sending.</summary>
+    private protected bool ShouldRead =>
+        Volatile.Read(ref _state) == StateOpen && Volatile.Read(ref _readPause) == 0 && !Volatile.Read(ref _peerFinished);
+
+    /// <summary>True while a graceful close reads input only to discard it (until the peer's end of stream).</summary>
+    private protected bool ShouldDiscardInput => Volatile.Read(ref _state) == StateClosing && !Volatile.Read(ref _peerFinished);
+
+    /// <summary>True when the medium should take input from the network now: to deliver it or to discard it.</summary>
+    private protected bool ShouldTakeInput => ShouldRead || ShouldDiscardInput;
 
     private protected bool IsClosed => Volatile.Read(ref _state) == StateClosed || Volatile.Read(ref _closeRequested);
 
@@ -412,12 +578,16 @@ public abstract class Transport
         lock (_sendLock)
         {
             _state = StateClosed;
+            _closeRequested = true;
             if (!_reasonSet) SetReason(DisconnectReason.PeerClosed);
             reason = _reason;
             producer = _producer;
             _producer = null;
-            _output.Clear();
+            // A chunk the medium is still sending must outlive us: CompleteOutput frees the blocks when it returns.
+            if (_outputLeased) _clearOutputOnReturn = true;
+            else _output.Clear();
         }
+        if (_closeDeadline is { } deadline) _host.Timers.Cancel(deadline);
         _writeThrottle?.Dispose();
 
         lock (_callbackLock)
@@ -440,7 +610,11 @@ public abstract class Transport
                 catch (Exception ex) { _host.OnCallbackError(admitted, ex, "policy release"); }
             }
         }
-        _host.Metrics.Closed(reason.Kind);
+        if (reason.Kind == DisconnectKind.PolicyViolation && _protocol is { } closed)
+        {
+            _host.PolicyLog.Closed(RemoteEndPoint, closed, reason.Message ?? "policy violation");
+        }
+        if (_admitted) _host.OnClosed(reason.Kind);
     }
 
     internal DisconnectReason Reason
@@ -478,18 +652,57 @@ public abstract class Transport
         AfterCallback();
     }
 
-    private void Close(DisconnectReason reason)
+    /// <summary>
+    /// Starts a graceful close: input is discarded from now on, buffered output is flushed, then FIN is sent and the
+    /// connection lingers until the peer's end of stream. A deadline (<see cref="ProtocolServerOptions.LingerTimeout"/>)
+    /// bounds the whole close. After the peer's own end of stream the reason is <see cref="DisconnectKind.PeerClosed"/>:
+    /// the peer started the ending.
+    /// </summary>
+    internal void Close(DisconnectReason reason)
     {
-        bool closeNow;
+        bool flushed;
         lock (_sendLock)
         {
             if (_state != StateOpen) return;
             _state = StateClosing;
-            SetReason(reason);
-            closeNow = _output.IsEmpty;
+            SetReason(_peerFinished && reason.Kind == DisconnectKind.LocalClosed ? DisconnectReason.PeerClosed : reason);
+            flushed = _output.IsEmpty && !_outputLeased;
+            _closeDeadline ??= new CloseDeadline(this);
         }
-        if (closeNow) RequestClose(abort: false);
+        _host.Timers.Schedule(_closeDeadline, _host.Timers.DeadlineAfter(_host.LingerTimeout));
+        OnReadingResumed(); // wake the receive side: it reads and discards from now on
+        if (flushed) ShutdownOutput();
         else OnOutputPending();
+    }
+
+    /// <summary>Everything written went to the network: send FIN; close now if the peer already finished, else linger.</summary>
+    private void ShutdownOutput()
+    {
+        bool closeNow;
+        lock (_sendLock)
+        {
+            if (_state != StateClosing || _outputShutdown) return;
+            _outputShutdown = true;
+            closeNow = _peerFinished;
+        }
+        ShutdownOutputMedium();
+        if (closeNow) RequestClose(abort: false);
+    }
+
+    /// <summary>
+    /// The close deadline passed. Lingering after our FIN: close plainly, keeping the reason (the output was delivered).
+    /// Still flushing (the peer does not read): abort, dropping the output, with reason <see cref="DisconnectKind.TimedOut"/>.
+    /// </summary>
+    internal void OnCloseDeadline()
+    {
+        bool delivered;
+        lock (_sendLock)
+        {
+            if (_state != StateClosing) return;
+            delivered = _outputShutdown;
+        }
+        if (delivered) RequestClose(abort: false);
+        else Abort(_host.CloseNotFlushedReason);
     }
 
     private void RequestClose(bool abort)
@@ -500,6 +713,7 @@ public abstract class Transport
             _closeRequested = true;
             _state = StateClosed;
         }
+        if (_closeDeadline is { } deadline) _host.Timers.Cancel(deadline);
         CloseMedium(abort);
     }
 

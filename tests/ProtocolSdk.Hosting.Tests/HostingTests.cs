@@ -203,14 +203,21 @@ public class HostingTests
     public async Task Start_fails_cleanly_when_the_address_is_in_use()
     {
         await using var occupied = await ProtocolServer.ListenTcpAsync<EchoProtocol>(AnyLoopbackPort);
+        var recorder = new RecordingLoggerProvider();
         var builder = NewBuilder();
+        builder.Logging.AddProvider(recorder);
         builder.Services.AddProtocolServer<EchoProtocol>(o =>
         {
             o.Endpoints.Add(AnyLoopbackPort);
             o.Endpoints.Add(occupied.LocalEndPoint);
         });
         using var host = builder.Build();
-        await Assert.ThrowsAsync<SocketException>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<System.IO.IOException>(() => host.StartAsync());
+        Assert.Contains(occupied.LocalEndPoint.ToString(), error.Message);
+        Assert.IsType<SocketException>(error.InnerException);
+        // The host's log names the endpoint that failed, in one line.
+        Assert.Contains(recorder.Entries, e => e.Level == LogLevel.Error
+            && e.Message.Contains(occupied.LocalEndPoint.ToString()) && e.Message.Contains("address already in use"));
         Assert.Empty(host.Services.GetRequiredService<ProtocolServerHost<EchoProtocol>>().LocalEndPoints);
     }
 

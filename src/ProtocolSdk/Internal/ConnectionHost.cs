@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ProtocolSdk.Timers;
@@ -28,7 +30,71 @@ internal sealed class ConnectionHost : IDisposable
         Logger = LoggerFactory.CreateLogger("ProtocolSdk");
         HighWaterMark = highWaterMark;
         LowWaterMark = lowWaterMark;
+        MaxBufferedBytes = (long)ProtocolServerOptions.DefaultMaxBufferedMultiple * highWaterMark;
+        PolicyLog = new PolicyLog(Logger, time);
     }
+
+    /// <summary>A host with every setting of <paramref name="options"/> (already validated).</summary>
+    public static ConnectionHost For(ProtocolServerOptions options, TimerWheel? timers = null) =>
+        new(options.TimeProvider, options.LoggerFactory, options.HighWaterMark, options.LowWaterMark, timers)
+        {
+            MaxBufferedBytes = options.MaxBufferedBytes,
+            LingerTimeout = options.LingerTimeout,
+        };
+
+    private long _maxBufferedBytes;
+    private int _activeConnections;
+
+    /// <summary>Hard cap on one connection's queued output; past it the connection is aborted.</summary>
+    public long MaxBufferedBytes
+    {
+        get => _maxBufferedBytes;
+        init
+        {
+            _maxBufferedBytes = value;
+            OutputOverflowReason = DisconnectReason.Policy($"buffered output exceeded MaxBufferedBytes ({value} bytes): the peer does not read fast enough");
+        }
+    }
+
+    /// <summary>The reason of an output-cap abort, made once per host so the abort allocates nothing.</summary>
+    public DisconnectReason OutputOverflowReason { get; private init; }
+
+    /// <summary>How long a graceful close may take in all (flush, FIN, linger).</summary>
+    public TimeSpan LingerTimeout
+    {
+        get => _lingerTimeout;
+        init
+        {
+            _lingerTimeout = value;
+            CloseNotFlushedReason = new DisconnectReason(DisconnectKind.TimedOut, message: $"graceful close did not flush its output within LingerTimeout ({value.TotalSeconds:0.###} s)");
+        }
+    }
+
+    private TimeSpan _lingerTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The reason of a close whose output did not drain before the linger deadline.</summary>
+    public DisconnectReason CloseNotFlushedReason { get; private init; } =
+        new(DisconnectKind.TimedOut, message: "graceful close did not flush its output within LingerTimeout (5 s)");
+
+    /// <summary>Rate-limited log of policy decisions.</summary>
+    public PolicyLog PolicyLog { get; }
+
+    /// <summary>Connections admitted (past admission, including overflow) and not yet closed.</summary>
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    public void OnAdmitted()
+    {
+        Interlocked.Increment(ref _activeConnections);
+        Metrics.Accepted();
+    }
+
+    public void OnClosed(DisconnectKind kind)
+    {
+        Interlocked.Decrement(ref _activeConnections);
+        Metrics.Closed(kind);
+    }
+
+    public void OnOutputOverflow() => Metrics.OutputOverflowed();
 
     public TimerWheel Timers { get; }
 
@@ -78,6 +144,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Accepting a connection failed.")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Connection to {Remote} rejected: {Reason}.")]
-    public static partial void Rejected(ILogger logger, string remote, string reason);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Protocol}: connection from {Peer} rejected: {Reason}.")]
+    public static partial void PolicyRejected(ILogger logger, string protocol, IPEndPoint peer, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Protocol}: connection from {Peer} closed by policy: {Reason}.")]
+    public static partial void PolicyClosed(ILogger logger, string protocol, IPEndPoint peer, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Policy log: suppressed {Count} line(s) in the last {Seconds} s.")]
+    public static partial void PolicyLinesSuppressed(ILogger logger, int count, double seconds);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Accepting connections on {EndPoint} failed {Count} time(s) in the last {Seconds:0} s ({Error}); backing off {DelayMs} ms.")]
+    public static partial void AcceptFailing(ILogger logger, IPEndPoint endPoint, int count, double seconds, string error, long delayMs);
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
-using System.Threading;
 
 namespace ProtocolSdk.Internal;
 
@@ -22,32 +21,61 @@ internal sealed class ProtocolMetrics
     private readonly Counter<long> _timeouts;
     private readonly Counter<long> _throttlePauses;
     private readonly Counter<long> _closed;
+    private readonly Counter<long> _outputOverflows;
+    private readonly Counter<long> _acceptErrors;
     private static readonly string[] KindNames = Enum.GetNames<DisconnectKind>();
-    private long _active;
+    private readonly List<ServerGauge> _servers = new(); // one active-connections series per listening server
 
     private ProtocolMetrics()
     {
-        _meter.CreateObservableUpDownCounter("protocolsdk.connections.active", () => Volatile.Read(ref _active), "{connection}", "Open connections.");
+        _meter.CreateObservableUpDownCounter("protocolsdk.connections.active", ObserveActive, "{connection}", "Admitted connections still open, per server; tags 'protocol' (type name) and 'endpoint' (where it listens).");
         _accepted = _meter.CreateCounter<long>("protocolsdk.connections.accepted", "{connection}", "Connections admitted (including overflow).");
         _rejected = _meter.CreateCounter<long>("protocolsdk.connections.rejected", "{connection}", "Connections closed by an admission policy; tag 'reason'.");
         _bytesRead = _meter.CreateCounter<long>("protocolsdk.bytes.read", "By", "Bytes received.");
         _bytesWritten = _meter.CreateCounter<long>("protocolsdk.bytes.written", "By", "Bytes handed to the network.");
         _timeouts = _meter.CreateCounter<long>("protocolsdk.timeouts", "{timeout}", "Idle timeouts fired.");
         _throttlePauses = _meter.CreateCounter<long>("protocolsdk.throttle.pauses", "{pause}", "Reads paused by a read throttle.");
+        _outputOverflows = _meter.CreateCounter<long>("protocolsdk.output.overflows", "{connection}", "Connections aborted because their queued output passed MaxBufferedBytes.");
+        _acceptErrors = _meter.CreateCounter<long>("protocolsdk.accept.errors", "{error}", "Failed accept calls; tag 'error' is the SocketError.");
         _closed = _meter.CreateCounter<long>("protocolsdk.connections.closed", "{connection}", "Connections closed after ConnectionMade; tag 'reason' is the DisconnectKind.");
     }
 
-    public long Active => Volatile.Read(ref _active);
-
-    public void Accepted()
+    /// <summary>Adds a server's active-connections series to the gauge until <see cref="Unregister"/>.</summary>
+    public void Register(ConnectionHost host, string protocol, string endpoint)
     {
-        Interlocked.Increment(ref _active);
-        _accepted.Add(1);
+        lock (_servers) _servers.Add(new ServerGauge(host, protocol, endpoint));
     }
+
+    public void Unregister(ConnectionHost host)
+    {
+        lock (_servers) _servers.RemoveAll(gauge => ReferenceEquals(gauge.Host, host));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveActive()
+    {
+        lock (_servers)
+        {
+            var measurements = new Measurement<long>[_servers.Count];
+            for (int i = 0; i < measurements.Length; i++)
+            {
+                var gauge = _servers[i];
+                measurements[i] = new Measurement<long>(gauge.Host.ActiveConnections,
+                    new KeyValuePair<string, object?>("protocol", gauge.Protocol), new KeyValuePair<string, object?>("endpoint", gauge.Endpoint));
+            }
+            return measurements;
+        }
+    }
+
+    private sealed record ServerGauge(ConnectionHost Host, string Protocol, string Endpoint);
+
+    public void Accepted() => _accepted.Add(1);
+
+    public void OutputOverflowed() => _outputOverflows.Add(1);
+
+    public void AcceptFailed(string error) => _acceptErrors.Add(1, new KeyValuePair<string, object?>("error", error));
 
     public void Closed(DisconnectKind kind)
     {
-        Interlocked.Decrement(ref _active);
         if (_closed.Enabled)
         {
             int index = (int)kind;

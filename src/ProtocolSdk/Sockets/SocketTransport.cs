@@ -13,6 +13,8 @@ namespace ProtocolSdk.Sockets;
 /// connection holds no buffer), then rent a pooled buffer and read without blocking until the socket is drained;
 /// each chunk goes to the protocol as a span over that buffer. Send: try a non-blocking send on the writer's
 /// thread; only what the kernel refuses is buffered and drained by a send loop started on first need.
+/// Close: a graceful close reads and discards input until the peer's FIN (after ours), so the kernel never resets a
+/// connection that still has unread input and destroys the reply in flight.
 /// </summary>
 internal sealed class SocketTransport : Transport
 {
@@ -21,9 +23,7 @@ internal sealed class SocketTransport : Transport
     private readonly IPEndPoint _local;
     private readonly int _receiveBufferSize;
     private readonly AsyncSignal _receiveSignal = new();
-    private AsyncSignal? _sendSignal; // created with the send loop: most connections never need one
-    private Task? _sendLoop;
-    private int _sendLoopStarted;
+    private SendLoop? _sendLoop; // created on first need: most connections never buffer output
     private int _mediumClosed;
 
     public SocketTransport(Socket socket, ConnectionHost host, int receiveBufferSize)
@@ -67,9 +67,10 @@ internal sealed class SocketTransport : Transport
         {
             while (Volatile.Read(ref _mediumClosed) == 0)
             {
-                if (!ShouldRead)
+                if (!ShouldTakeInput)
                 {
-                    ReturnBuffer(ref buffer); // paused or closing: hold no memory while waiting
+                    // Paused, half-closed by the peer, or flushing after its FIN: hold no memory while waiting.
+                    ReturnBuffer(ref buffer);
                     await _receiveSignal.WaitAsync().ConfigureAwait(false);
                     continue;
                 }
@@ -78,11 +79,12 @@ internal sealed class SocketTransport : Transport
                 {
                     // Zero-byte receive: completes when data (or EOF) is there, without a buffer.
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    if (!ShouldRead) continue;
+                    if (!ShouldTakeInput) continue;
                     buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
                 }
 
-                int limit = Math.Min(_receiveBufferSize, ReadSizeLimit);
+                // Input being discarded during a close is read in whole buffers (a read throttle no longer applies).
+                int limit = ShouldRead ? Math.Min(_receiveBufferSize, ReadSizeLimit) : _receiveBufferSize;
                 int n = _socket.Receive(buffer, 0, limit, SocketFlags.None, out SocketError error);
                 if (error == SocketError.WouldBlock)
                 {
@@ -91,13 +93,15 @@ internal sealed class SocketTransport : Transport
                 }
                 if (error != SocketError.Success)
                 {
-                    OnMediumError(new SocketException((int)error));
+                    OnMediumError(new SocketException((int)error)); // a reset mid-linger ends the close at once
                     break;
                 }
                 if (n == 0)
                 {
+                    // End of stream: the protocol hears ReadConnectionLost (half-close), or a lingering close completes.
+                    ReturnBuffer(ref buffer);
                     OnPeerClosed();
-                    break;
+                    continue;
                 }
 
                 Deliver(buffer.AsSpan(0, n));
@@ -117,14 +121,15 @@ internal sealed class SocketTransport : Transport
             ReturnBuffer(ref buffer);
         }
 
-        // Graceful closes finish sending first; wait until the socket is closed one way or the other.
+        // Wait until the socket is closed one way or the other, and until the send loop has let go of its chunk, so
+        // Finish never returns an output block that a SendAsync still reads.
         while (Volatile.Read(ref _mediumClosed) == 0)
         {
             await _receiveSignal.WaitAsync().ConfigureAwait(false);
         }
-        if (_sendLoop is { } sendLoop)
+        if (Volatile.Read(ref _sendLoop) is { } sendLoop)
         {
-            await sendLoop.ConfigureAwait(false);
+            await sendLoop.Exited.Task.ConfigureAwait(false);
         }
         Finish();
     }
@@ -148,43 +153,57 @@ internal sealed class SocketTransport : Transport
 
     private protected override void OnOutputPending()
     {
-        if (Interlocked.Exchange(ref _sendLoopStarted, 1) == 0)
+        var loop = Volatile.Read(ref _sendLoop);
+        if (loop is null)
         {
-            Volatile.Write(ref _sendSignal, new AsyncSignal());
-            _sendLoop = SendLoopAsync();
+            // Published before it runs, so RunAsync always sees (and awaits) a loop that was started.
+            var created = new SendLoop();
+            loop = Interlocked.CompareExchange(ref _sendLoop, created, null);
+            if (loop is null)
+            {
+                _ = SendLoopAsync(created);
+                return;
+            }
         }
-        else
-        {
-            Volatile.Read(ref _sendSignal)?.Set();
-        }
+        loop.Signal.Set();
     }
 
     private protected override void OnReadingResumed() => _receiveSignal.Set();
 
-    private protected override void CloseMedium(bool abort)
+    private protected override void ShutdownOutputMedium()
     {
-        if (Interlocked.Exchange(ref _mediumClosed, 1) != 0) return;
+        if (Volatile.Read(ref _mediumClosed) != 0) return;
         try
         {
-            if (abort)
-            {
-                _socket.LingerState = new LingerOption(true, 0); // RST: the peer learns at once
-            }
-            else
-            {
-                _socket.Shutdown(SocketShutdown.Send); // FIN after everything queued
-            }
+            _socket.Shutdown(SocketShutdown.Send); // FIN after everything queued; the receive side stays open
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            // Already broken or closed: nothing more to tell the peer.
+            // Already broken or closed: the receive loop sees the error or the end.
+        }
+        _receiveSignal.Set();
+    }
+
+    private protected override void CloseMedium(bool abort)
+    {
+        if (Interlocked.Exchange(ref _mediumClosed, 1) != 0) return;
+        if (abort)
+        {
+            try
+            {
+                _socket.LingerState = new LingerOption(true, 0); // RST: the peer learns at once
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Already broken or closed: nothing more to tell the peer.
+            }
         }
         _socket.Dispose();
         _receiveSignal.Set();
-        Volatile.Read(ref _sendSignal)?.Set();
+        Volatile.Read(ref _sendLoop)?.Signal.Set();
     }
 
-    private async Task SendLoopAsync()
+    private async Task SendLoopAsync(SendLoop loop)
     {
         try
         {
@@ -193,17 +212,35 @@ internal sealed class SocketTransport : Transport
                 var chunk = TryPeekOutput();
                 if (chunk.IsEmpty)
                 {
-                    await _sendSignal!.WaitAsync().ConfigureAwait(false);
+                    await loop.Signal.WaitAsync().ConfigureAwait(false);
                     continue;
                 }
-                int sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
-                CompleteOutput(sent, chunk.Length);
+                int sent = 0;
+                try
+                {
+                    sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    CompleteOutput(sent, chunk.Length); // also on failure: the lease on the chunk ends here
+                }
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             if (!IsClosed) OnMediumError(ex);
         }
+        finally
+        {
+            loop.Exited.TrySetResult();
+        }
+    }
+
+    /// <summary>The send loop's wake-up signal and its end, created together when output is first buffered.</summary>
+    private sealed class SendLoop
+    {
+        public readonly AsyncSignal Signal = new();
+        public readonly TaskCompletionSource Exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private static void ReturnBuffer(ref byte[]? buffer)

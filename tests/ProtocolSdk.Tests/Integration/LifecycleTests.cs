@@ -117,10 +117,17 @@ public class LifecycleTests
             ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, new ProtocolServerOptions { ReceiveBufferSize = -5 }));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
             ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, new ProtocolServerOptions { LowWaterMark = 100_000 }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, new ProtocolServerOptions { MaxBufferedBytes = 1000 }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, new ProtocolServerOptions { LingerTimeout = TimeSpan.Zero }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, new ProtocolServerOptions { ShutdownTimeout = TimeSpan.FromSeconds(-1) }));
 
         await using var first = await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort);
-        var inUse = await Assert.ThrowsAsync<SocketException>(() => ProtocolServer.ListenTcpAsync<EchoProtocol>(first.LocalEndPoint));
-        Assert.Equal(SocketError.AddressAlreadyInUse, inUse.SocketErrorCode);
+        var inUse = await Assert.ThrowsAsync<IOException>(() => ProtocolServer.ListenTcpAsync<EchoProtocol>(first.LocalEndPoint));
+        Assert.Equal($"Cannot listen on 127.0.0.1:{first.LocalEndPoint.Port}: address already in use.", inUse.Message);
+        Assert.Equal(SocketError.AddressAlreadyInUse, Assert.IsType<SocketException>(inUse.InnerException).SocketErrorCode);
     }
 
     [Fact]

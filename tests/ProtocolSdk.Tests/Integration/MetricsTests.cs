@@ -19,29 +19,41 @@ public class MetricsTests
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
         listener.Start();
-        long ActiveNow()
+        // The active-connections gauge has one series per server, tagged with the protocol type and the endpoint.
+        var active = new ConcurrentDictionary<string, long>();
+        long ActiveNow(string endpoint)
         {
-            long active = -1;
-            listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            active.Clear();
+            listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
             {
-                if (instrument.Name == "protocolsdk.connections.active") active = value;
+                if (instrument.Name != "protocolsdk.connections.active") return;
+                string? protocol = null, at = null;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "protocol") protocol = tag.Value as string;
+                    if (tag.Key == "endpoint") at = tag.Value as string;
+                }
+                active[protocol + "@" + at] = value;
             });
             listener.RecordObservableInstruments();
             listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
-            return active;
+            return active.GetValueOrDefault(nameof(EchoProtocol) + "@" + endpoint, -1);
         }
-        long activeBefore = ActiveNow();
-        Assert.Equal(0, activeBefore); // every earlier test closed all its connections
 
+        string endpoint;
         await using (var server = await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort))
+        await using (var other = await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort))
         {
+            endpoint = server.LocalEndPoint.ToString();
+            Assert.Equal(0, ActiveNow(endpoint));
             using var client = await Loopback.ConnectAsync(server.LocalEndPoint);
             await client.SendAsync(new byte[1000], SocketFlags.None);
             await Loopback.ReadExactlyAsync(client, 1000);
 
-            Assert.Equal(activeBefore + 1, ActiveNow());
+            Assert.Equal(1, ActiveNow(endpoint));
+            Assert.Equal(0, ActiveNow(other.LocalEndPoint.ToString())); // per server, not process-wide
         }
-        Assert.Equal(activeBefore, ActiveNow());
+        Assert.Equal(-1, ActiveNow(endpoint)); // a disposed server leaves the gauge
 
         Assert.Equal(1, totals.GetValueOrDefault("protocolsdk.connections.accepted"));
         Assert.Equal(1000, totals.GetValueOrDefault("protocolsdk.bytes.read"));
