@@ -44,6 +44,8 @@ public class LifecycleTests
         var clients = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Loopback.ConnectAsync(server.LocalEndPoint)));
         await Loopback.WaitUntilAsync(() => collector.All.Count == 20 && collector.All.All(p => p.Made == 1), "all connections made");
 
+        // Well-behaved clients: read to the end of stream, then close (so the graceful shutdown ends at once).
+        var closes = clients.Select(async c => { bool clean = await Loopback.WaitForCloseAsync(c); c.Dispose(); return clean; }).ToArray();
         await server.DisposeAsync().AsTask().WithTimeout("server dispose");
 
         Assert.All(collector.All, p =>
@@ -52,11 +54,7 @@ public class LifecycleTests
             Assert.Equal(DisconnectKind.ServerShutdown, p.LostReason!.Value.Kind);
         });
         Assert.Equal(0, server.ConnectionCount);
-        foreach (var client in clients)
-        {
-            await Loopback.WaitForCloseAsync(client);
-            client.Dispose();
-        }
+        Assert.All(await Task.WhenAll(closes), Assert.True); // a clean FIN, not a reset
         // The listener is closed: new connections are refused.
         await Assert.ThrowsAnyAsync<SocketException>(() => Loopback.ConnectAsync(server.LocalEndPoint));
     }
