@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Threading;
 using Microsoft.Extensions.Logging;
+using ProtocolSdk.Framing;
 using ProtocolSdk.Internal;
 using ProtocolSdk.Policies;
 using ProtocolSdk.Timers;
@@ -40,6 +41,7 @@ public abstract class Transport
     private int _producerNotifier;    // id of the thread delivering Pause/ResumeProducing (outside the send lock), or 0
     private WriteThrottle? _writeThrottle;
     private CloseDeadline? _closeDeadline; // created by the first graceful close: most connections end by the peer
+    private IReadResumeListener? _readResumeListener;
     private int _state;
     private int _readPause;
     private bool _writePaused;
@@ -218,7 +220,23 @@ public abstract class Transport
     public void PauseReading() => SetReadPause(ReadPauseReason.User, true);
 
     /// <summary>Resumes reading paused by <see cref="PauseReading"/>. Pauses by backpressure or throttling stay until they clear.</summary>
-    public void ResumeReading() => SetReadPause(ReadPauseReason.User, false);
+    public void ResumeReading()
+    {
+        SetReadPause(ReadPauseReason.User, false);
+        _readResumeListener?.ProtocolResumedReading(); // a framer replays the messages it held back at the pause
+    }
+
+    /// <summary>True while the protocol itself paused reading (<see cref="PauseReading"/>): framers stop delivering messages then.</summary>
+    internal bool IsReadingPausedByProtocol => (Volatile.Read(ref _readPause) & (int)ReadPauseReason.User) != 0;
+
+    /// <summary>Told when the protocol resumes reading (the framer that holds input back); one per connection.</summary>
+    internal IReadResumeListener? ReadResumeListener
+    {
+        set => _readResumeListener = value;
+    }
+
+    /// <summary>True while a write throttle holds output back for its budget (our own limit, not the peer's window).</summary>
+    internal bool IsWaitingForWriteBudget => _writeThrottle?.IsScheduled == true;
 
     /// <summary>Registers the producer to pause above the high-water mark instead of pausing reading.</summary>
     public void RegisterProducer(IPushProducer producer)
@@ -622,9 +640,19 @@ public abstract class Transport
         get { lock (_sendLock) return _reason; }
     }
 
+    /// <summary>
+    /// Runs an idle timeout under the callback lock. Called on the timer wheel's thread, which serves every
+    /// connection: when this connection is inside another callback, the entry is re-filed for the next tick instead
+    /// of waiting for the lock, so one slow callback never delays other connections' timers.
+    /// </summary>
     internal void RunTimeout(Protocol protocol, TimerEntry entry)
     {
-        lock (_callbackLock)
+        if (!TryEnterCallback())
+        {
+            _host.Timers.RetryNextTick(entry);
+            return;
+        }
+        try
         {
             if (!ReferenceEquals(_protocol, protocol) || Volatile.Read(ref _state) == StateClosed) return;
             if (!Protocol.ConfirmTimeout(entry)) return;
@@ -638,18 +666,47 @@ public abstract class Transport
                 FailCallback(protocol, ex, "TimeoutConnection");
             }
         }
+        finally
+        {
+            Monitor.Exit(_callbackLock);
+        }
         AfterCallback();
     }
 
-    /// <summary>Runs a callback of the policy layer under the callback lock (throttle wake-ups and similar).</summary>
-    internal void RunSerialized<TState>(Action<TState> action, TState state)
+    /// <summary>
+    /// Runs a callback of the policy layer under the callback lock (timer samples, a framer's replay after
+    /// <see cref="ResumeReading"/>). Never waits: returns false, without running it, when the connection is inside
+    /// another callback (on any thread, this one included), and the caller retries later (a tick later on the wheel).
+    /// An exception from <paramref name="action"/> closes the connection like one from any other callback.
+    /// </summary>
+    internal bool RunSerialized<TState>(Action<TState> action, TState state, string callback = "policy callback")
     {
-        lock (_callbackLock)
+        if (!TryEnterCallback()) return false;
+        try
         {
-            if (Volatile.Read(ref _state) == StateClosed) return;
-            action(state);
+            if (Volatile.Read(ref _state) == StateClosed) return true;
+            try
+            {
+                action(state);
+            }
+            catch (Exception ex) when (_protocol is not null)
+            {
+                FailCallback(_protocol, ex, callback);
+            }
+        }
+        finally
+        {
+            Monitor.Exit(_callbackLock);
         }
         AfterCallback();
+        return true;
+    }
+
+    /// <summary>Takes the callback lock without waiting; false when any callback of this connection runs, even on this thread (no nesting).</summary>
+    private bool TryEnterCallback()
+    {
+        if (Monitor.IsEntered(_callbackLock)) return false;
+        return Monitor.TryEnter(_callbackLock);
     }
 
     /// <summary>

@@ -142,4 +142,60 @@ public class FramingAbuseTests(ITestOutputHelper output)
         var reply = new byte[msg.Length];
         await Net.EchoOnceAsync(good, msg, reply);
     }
+
+    /// <summary>
+    /// 5,000 pipelined requests in one write to a protocol that offloads each one and pauses reading meanwhile (PSDK005's
+    /// advice). Before the framers honoured the pause, every line of the chunk started its own operation at once.
+    /// </summary>
+    [Fact]
+    public async Task Pipelined_lines_start_one_operation_at_a_time_when_MessageReceived_pauses()
+    {
+        const int Lines = 5000;
+        AsyncLineWorker? worker = null;
+        await using var server = await ProtocolServer.ListenTcpAsync(Net.AnyPort, () => worker = new AsyncLineWorker());
+        using var client = await Net.ConnectAsync(server.LocalEndPoint);
+        var request = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, Lines).Select(i => "req " + i + "\n")));
+        var sending = client.SendAsync(request, SocketFlags.None);
+
+        var replies = new System.Text.StringBuilder();
+        var buffer = new byte[64 * 1024];
+        int newlines = 0;
+        using var cts = new CancellationTokenSource(Net.Timeout);
+        while (newlines < Lines)
+        {
+            int n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            Assert.NotEqual(0, n);
+            for (int i = 0; i < n; i++) if (buffer[i] == (byte)'\n') newlines++;
+            replies.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        }
+        await sending;
+        Assert.Equal(string.Concat(Enumerable.Range(0, Lines).Select(i => "done req " + i + "\n")), replies.ToString());
+        Assert.Equal(1, worker!.MaxInFlight);
+        output.WriteLine($"{Lines} pipelined lines, at most {worker.MaxInFlight} operation in flight");
+    }
+}
+
+/// <summary>Generated [LineFraming]: each request runs on the thread pool while reading is paused, then resumes.</summary>
+[LineFraming(MaxLength = 64, Delimiter = "\n")]
+public sealed partial class AsyncLineWorker : Protocol
+{
+    private int _inFlight;
+    private int _maxInFlight;
+
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    public override void MessageReceived(ReadOnlySpan<byte> message)
+    {
+        int now = Interlocked.Increment(ref _inFlight);
+        if (now > _maxInFlight) Volatile.Write(ref _maxInFlight, now);
+        Transport.PauseReading();
+        var request = message.ToArray();
+        var transport = Transport;
+        _ = Task.Run(() =>
+        {
+            SendMessage(System.Text.Encoding.ASCII.GetBytes("done " + System.Text.Encoding.ASCII.GetString(request)));
+            Interlocked.Decrement(ref _inFlight);
+            transport.ResumeReading();
+        });
+    }
 }

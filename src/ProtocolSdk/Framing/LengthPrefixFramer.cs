@@ -8,10 +8,11 @@ namespace ProtocolSdk.Framing;
 /// One connection's frame splitter for <c>[LengthPrefixFraming]</c>, kept in a field of the generated code.
 /// Frames wholly inside a received chunk are delivered as slices of it; a frame split across reads is buffered
 /// as its bytes arrive (never allocated up front from the announced length). An announced length above
-/// <c>MaxLength</c> is reported before any payload is buffered.
+/// <c>MaxLength</c> is reported before any payload is buffered. When <see cref="Protocol.MessageReceived"/> pauses
+/// reading, the rest of the chunk is held back and delivered on <see cref="Transport.ResumeReading"/>.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class LengthPrefixFramer : IDisposable
+public sealed class LengthPrefixFramer : IDisposable, IMessageSplitter
 {
     private readonly int _prefixBytes;
     private readonly int _maxLength;
@@ -19,6 +20,7 @@ public sealed class LengthPrefixFramer : IDisposable
     private FrameBuffer _pending;          // partial prefix, then partial payload
     private long _frameLength = -1;        // payload length of the frame in progress, -1 while reading its prefix
     private long _skip;                    // bytes left of an oversized frame being skipped
+    private HeldInput? _held;              // input held back while the protocol paused reading
 
     /// <summary>Creates a framer.</summary>
     public LengthPrefixFramer(int prefixBytes, int maxLength, bool bigEndian)
@@ -33,8 +35,8 @@ public sealed class LengthPrefixFramer : IDisposable
     /// <summary>Largest length the prefix can express.</summary>
     public long MaxPrefixValue => _prefixBytes == 4 ? uint.MaxValue : (1L << (8 * _prefixBytes)) - 1;
 
-    /// <summary>Bytes of an unfinished frame held between reads.</summary>
-    public int BufferedBytes => _pending.Length;
+    /// <summary>Bytes held between reads: an unfinished frame, plus input held back while reading is paused.</summary>
+    public int BufferedBytes => _pending.Length + (_held?.Length ?? 0);
 
     /// <summary>Writes the prefix and <paramref name="message"/> in one write.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The message is longer than the prefix can express.</exception>
@@ -50,10 +52,14 @@ public sealed class LengthPrefixFramer : IDisposable
     }
 
     /// <summary>Feeds a received chunk; calls <see cref="Protocol.MessageReceived"/> for each complete frame.</summary>
-    public void Feed(Protocol protocol, ReadOnlySpan<byte> data)
+    public void Feed(Protocol protocol, ReadOnlySpan<byte> data) => HeldInput.Feed(ref _held, this, protocol, data);
+
+    void IMessageSplitter.Split(Protocol protocol, ref ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
         {
+            // Paused or closed by the last message (or its MessageTooLong): the rest stays in 'data'.
+            if (!protocol.IsConnected || protocol.Transport.IsClosing || protocol.Transport.IsReadingPausedByProtocol) return;
             if (_skip > 0)
             {
                 int skipped = (int)Math.Min(_skip, data.Length);
@@ -77,16 +83,15 @@ public sealed class LengthPrefixFramer : IDisposable
                     int take = Math.Min(need, data.Length);
                     _pending.Append(data[..take]);
                     data = data[take..];
-                    if (_pending.Length < _prefixBytes) return;
+                    if (_pending.Length < _prefixBytes) return; // data is used up
                     prefix = _pending.Span;
                 }
                 long length = ReadPrefix(prefix);
                 _pending.Clear();
                 if (length > _maxLength)
                 {
+                    _skip = length; // skip the frame if the protocol chooses to go on
                     protocol.InvokeMessageTooLong(length);
-                    if (!protocol.IsConnected || protocol.Transport.IsClosing) return;
-                    _skip = length; // the protocol chose to go on: skip the frame
                     continue;
                 }
                 _frameLength = length;
@@ -110,7 +115,6 @@ public sealed class LengthPrefixFramer : IDisposable
                 protocol.MessageReceived(_pending.Span);
                 _pending.Clear();
             }
-            if (!protocol.IsConnected || protocol.Transport.IsClosing) return;
         }
     }
 
@@ -137,6 +141,10 @@ public sealed class LengthPrefixFramer : IDisposable
         }
     }
 
-    /// <summary>Returns the pending buffer to the pool.</summary>
-    public void Dispose() => _pending.Clear();
+    /// <summary>Returns the pending buffers to the pool.</summary>
+    public void Dispose()
+    {
+        _pending.Clear();
+        _held?.Dispose();
+    }
 }

@@ -1,6 +1,8 @@
 using System;
 using System.ComponentModel;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 
 namespace ProtocolSdk.Policies;
 
@@ -42,25 +44,70 @@ public sealed class PeerFilterPolicy
     public ConnectionAdmission Admit(Transport transport) =>
         IsAllowed(transport.RemoteEndPoint.Address) ? ConnectionAdmission.Accept : ConnectionAdmission.Reject("peer filter");
 
-    /// <summary>True when <paramref name="text"/> is CIDR text this policy accepts: a network with zero host bits, or a bare address (a single host).</summary>
-    public static bool TryParseNetwork(string text, out IPNetwork network)
+    /// <summary>
+    /// True when <paramref name="text"/> is CIDR text this policy accepts: a network with zero host bits, or a bare
+    /// address (a single host). IPv4 must be plain dotted decimal (<c>010.0.0.0</c>, <c>10.1</c> and <c>0x0A.0.0.0</c> are
+    /// refused: the BCL would read them as other networks); zone ids (<c>fe80::1%eth0</c>) are refused (a rule matches
+    /// addresses on every interface); an IPv4-mapped IPv6 rule (<c>::ffff:10.0.0.0/104</c>) is converted to its IPv4
+    /// network (<c>10.0.0.0/8</c>), since mapped peers are checked as IPv4. The analyzer (PSDK012) applies the same rules.
+    /// </summary>
+    public static bool TryParseNetwork(string text, out IPNetwork network) => TryParseNetwork(text, out network, out _);
+
+    internal static bool TryParseNetwork(string? text, out IPNetwork network, out string problem)
     {
         network = default;
-        if (string.IsNullOrWhiteSpace(text)) return false;
+        problem = string.Empty;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            problem = "it is empty";
+            return false;
+        }
         int slash = text.IndexOf('/');
+        string addressText = slash < 0 ? text : text[..slash];
+        if (addressText.Contains('%'))
+        {
+            problem = "it has a zone id: a rule matches addresses on every interface, so write the address without '%...'";
+            return false;
+        }
+        if (!IPAddress.TryParse(addressText, out var address) ||
+            address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            problem = "'" + addressText + "' is not an IP address";
+            return false;
+        }
+        if (address.AddressFamily == AddressFamily.InterNetwork && address.ToString() != addressText)
+        {
+            problem = "'" + addressText + "' is not plain dotted-decimal IPv4 (it would read as " + address + "): write four numbers 0..255 without leading zeros";
+            return false;
+        }
+        int bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        int prefix = bits;
         if (slash >= 0)
         {
-            // Host bits must be zero ("10.0.0.1/8" is almost certainly a mistake, so it is refused, not masked).
-            return IPNetwork.TryParse(text, out network)
-                && IPAddress.TryParse(text.AsSpan(0, slash), out var written)
-                && written.Equals(network.BaseAddress);
+            // Digits only: no sign, no spaces.
+            string prefixText = text[(slash + 1)..];
+            if (prefixText.Length == 0 || !int.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > bits)
+            {
+                problem = "the prefix length '" + prefixText + "' is not in 0.." + bits.ToString(CultureInfo.InvariantCulture);
+                return false;
+            }
         }
-        if (IPAddress.TryParse(text, out var single))
+        // Host bits must be zero ("10.0.0.1/8" is almost certainly a mistake, so it is refused, not masked).
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out int length);
+        for (int bit = prefix; bit < length * 8; bit++)
         {
-            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0)
+            {
+                problem = "host bits are set after the /" + prefix.ToString(CultureInfo.InvariantCulture) + " prefix";
+                return false;
+            }
         }
-        return false;
+        // A mapped network has zero host bits only with a prefix of 96 or more (bits 80..95 are ones).
+        network = address.IsIPv4MappedToIPv6
+            ? new IPNetwork(address.MapToIPv4(), prefix - 96)
+            : new IPNetwork(address, prefix);
+        return true;
     }
 
     private static IPNetwork[] Parse(string[] entries, string list)
@@ -68,9 +115,9 @@ public sealed class PeerFilterPolicy
         var networks = new IPNetwork[entries.Length];
         for (int i = 0; i < entries.Length; i++)
         {
-            if (!TryParseNetwork(entries[i], out networks[i]))
+            if (!TryParseNetwork(entries[i], out networks[i], out string problem))
             {
-                throw new FormatException($"'{entries[i]}' in the {list} list is not valid CIDR text (expected e.g. 10.0.0.0/8 or ::1/128).");
+                throw new FormatException($"'{entries[i]}' in the {list} list is not valid CIDR text: {problem} (expected e.g. 10.0.0.0/8 or ::1/128).");
             }
         }
         return networks;

@@ -17,6 +17,7 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
     private readonly Transport _transport;
     private readonly TimerWheel _wheel;
     private readonly ProtocolMetrics _metrics;
+    private volatile bool _disposed;
 
     public ReadThrottle(TokenBucket bucket, Transport transport)
     {
@@ -45,10 +46,16 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
 
     internal override void Fire()
     {
+        // Fire runs on the wheel's thread after the wheel unfiled the entry, so Dispose (connection lost, on another
+        // thread) may run at any point in here; its Cancel then finds nothing filed. Re-filing after it would keep a
+        // dead connection in the wheel (and the wheel ticking) until the bucket refills, so check both before and
+        // after: Dispose sets the flag before it cancels, hence one of the two always sees the other.
+        if (_disposed) return;
         double available = _bucket.Available;
         if (available < 0)
         {
             _wheel.Schedule(this, _wheel.DeadlineAfter(_bucket.TimeUntil(0)));
+            if (_disposed) _wheel.Cancel(this);
             return;
         }
         UpdateReadSize(available);
@@ -69,6 +76,7 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         _wheel.Cancel(this);
         _bucket.RemoveUser();
     }

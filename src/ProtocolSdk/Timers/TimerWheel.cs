@@ -79,6 +79,21 @@ internal sealed class TimerWheel : IDisposable
         if (entry.IsScheduled) entry.Deadline = deadline;
     }
 
+    /// <summary>
+    /// Files an entry that could not run now (its connection was inside a callback) for the next tick. Does nothing
+    /// when the entry was scheduled again meanwhile (that deadline wins). Allocation-free.
+    /// </summary>
+    public void RetryNextTick(TimerEntry entry)
+    {
+        lock (_lock)
+        {
+            if (entry.Slot >= 0) return;
+            long now = Now;
+            entry.Deadline = now;
+            Link(entry, SlotFor(now));
+        }
+    }
+
     /// <summary>Removes the entry; harmless when it is not scheduled.</summary>
     public void Cancel(TimerEntry entry)
     {

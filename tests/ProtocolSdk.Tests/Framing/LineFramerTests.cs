@@ -8,7 +8,7 @@ namespace ProtocolSdk.Tests.Framing;
 public class LineFramerTests
 {
     /// <summary>What the generated code does for [LineFraming], written by hand so the framer is tested alone.</summary>
-    private sealed class Lines(int maxLength = 16, string delimiter = "\r\n", bool keepOpenWhenTooLong = false) : Protocol
+    private sealed class Lines(int maxLength = 16, string? delimiter = "\r\n", bool keepOpenWhenTooLong = false) : Protocol
     {
         private LineFramer? _framer;
         public readonly List<string> Received = new();
@@ -169,6 +169,117 @@ public class LineFramerTests
         Run(1000);
         AllocationAssert.NothingAllocatedPerEvent(() => Run(5000));
         Assert.Equal(0, (protocol.Count - 1000 * 3) % (5000 * 3)); // every line delivered, round after round
+    }
+
+    [Fact]
+    public void Lenient_framing_ends_lines_at_LF_and_at_CRLF_and_drops_one_CR()
+    {
+        using var host = new ProtocolTestHost();
+        var protocol = new Lines(delimiter: null);
+        var conn = host.Connect(protocol);
+        conn.Send("typed in nc\nfrom telnet\r\n\nbare CR\r stays\ntwo CRs\r\r\n");
+        Assert.Equal(new[] { "typed in nc", "from telnet", "", "bare CR\r stays", "two CRs\r" }, protocol.Received);
+        conn.Send("split\r");
+        conn.Send("\nacross");
+        conn.Send(" reads\n");
+        Assert.Equal(new[] { "split", "across reads" }, protocol.Received.Skip(5));
+    }
+
+    [Fact]
+    public void Lenient_MaxLength_counts_the_line_without_its_CR()
+    {
+        using var host = new ProtocolTestHost();
+        var protocol = new Lines(maxLength: 5, delimiter: null, keepOpenWhenTooLong: true);
+        var conn = host.Connect(protocol);
+        conn.Send("12345\r\n12345\n");
+        conn.Send("123");          // split: the buffered tail may hold a legal line plus its CR
+        conn.Send("45\r");
+        conn.Send("\n123456\n");
+        Assert.Equal(new[] { "12345", "12345", "12345" }, protocol.Received);
+        Assert.Equal(new long[] { 6 }, protocol.TooLong);
+    }
+
+    [Fact]
+    public void Lenient_Send_writes_CRLF_and_an_explicit_delimiter_keeps_its_exact_meaning()
+    {
+        using var host = new ProtocolTestHost();
+        var lenient = new Lines(delimiter: null);
+        var conn = host.Connect(lenient);
+        lenient.Framer.Send(lenient.Transport, "hi"u8);
+        Assert.Equal("hi\r\n", conn.WrittenText);
+
+        var strict = new Lines(delimiter: "\r\n");
+        var strictConn = host.Connect(strict);
+        strictConn.Send("no\nbreak\r\n");
+        Assert.Equal(new[] { "no\nbreak" }, strict.Received);
+    }
+
+    [Fact]
+    public void MaxLength_int_MaxValue_does_not_overflow()
+    {
+        // Before the limits were computed in long, MaxLength + delimiter length wrapped negative and every buffered
+        // tail counted as too long.
+        using var host = new ProtocolTestHost();
+        var protocol = new Lines(maxLength: int.MaxValue);
+        var conn = host.Connect(protocol);
+        conn.Send("abc");
+        conn.Send("def\r\n");
+        Assert.Equal(new[] { "abcdef" }, protocol.Received);
+        Assert.Empty(protocol.TooLong);
+
+        var lenient = new Lines(maxLength: int.MaxValue, delimiter: null);
+        var lenientConn = host.Connect(lenient);
+        lenientConn.Send("abc");
+        lenientConn.Send("def\n");
+        Assert.Equal(new[] { "abcdef" }, lenient.Received);
+    }
+
+    [Theory]
+    [InlineData("<END>", new[] { "xxxxxxxx<E", "N", "D>ok<END>" })]
+    [InlineData("<END>", new[] { "xxxxxxxx<", "E", "N", "D", ">ok<END>" })]
+    [InlineData("abc", new[] { "xxxxxxxxa", "b", "cok" + "abc" })]
+    public void A_long_delimiter_split_over_three_or_more_reads_ends_a_discarded_line(string delimiter, string[] reads)
+    {
+        using var host = new ProtocolTestHost();
+        var protocol = new Lines(maxLength: 4, delimiter: delimiter, keepOpenWhenTooLong: true);
+        var conn = host.Connect(protocol);
+        foreach (var read in reads) conn.Send(read);
+        Assert.Single(protocol.TooLong);
+        Assert.Equal(new[] { "ok" }, protocol.Received); // not "ok" swallowed as the end of the oversized line
+        Assert.False(conn.IsClosed);
+    }
+
+    [Theory]
+    [InlineData("\r\n", "two\r\nlines")]
+    [InlineData("<END>", "a<END>b")]
+    [InlineData("abab", "xab")] // "xab" + "abab" = "xababab": the peer would see the line end after "x"
+    [InlineData(null, "two\nlines")]
+    public void Send_refuses_a_message_the_peer_would_not_read_as_one_line(string? delimiter, string message)
+    {
+        using var host = new ProtocolTestHost();
+        var protocol = new Lines(delimiter: delimiter);
+        host.Connect(protocol);
+        var bytes = Encoding.Latin1.GetBytes(message);
+        var error = Assert.Throws<ArgumentException>(() => protocol.Framer.Send(protocol.Transport, bytes));
+        Assert.Equal("line", error.ParamName);
+        Assert.Contains("send each line separately", error.Message);
+        Assert.Equal(0, protocol.Transport.BytesSent);
+    }
+
+    [Theory]
+    [InlineData("\r\n", "ends in CR\r")]
+    [InlineData(null, "ends in CR\r")]
+    [InlineData("abab", "xba")]
+    public void Send_accepts_a_message_that_reads_back_as_the_same_line(string? delimiter, string message)
+    {
+        using var host = new ProtocolTestHost();
+        var sender = new Lines(delimiter: delimiter);
+        var conn = host.Connect(sender);
+        sender.Framer.Send(sender.Transport, Encoding.Latin1.GetBytes(message));
+
+        var receiver = new Lines(delimiter: delimiter);
+        host.Connect(receiver).Send(conn.Transport.Written);
+        Assert.Equal(new[] { message }, receiver.Received);
     }
 
     private sealed class CountingLines : Protocol

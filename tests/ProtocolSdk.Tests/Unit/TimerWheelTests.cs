@@ -111,4 +111,64 @@ public class TimerWheelTests
         Assert.InRange(firedAfter, TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(80));
         Assert.True(start < scheduledAt);
     }
+
+    /// <summary>Re-files itself with RetryNextTick while 'busy' (as a timer whose connection is inside a callback).</summary>
+    private sealed class BusyProbe(FakeTimeProvider clock, TimerWheel wheel) : TimerEntry
+    {
+        public int BusyFor;
+        public readonly List<DateTimeOffset> Ran = new();
+
+        internal override void Fire()
+        {
+            if (BusyFor-- > 0) wheel.RetryNextTick(this);
+            else Ran.Add(clock.GetUtcNow());
+        }
+    }
+
+    [Fact]
+    public void RetryNextTick_runs_the_entry_one_tick_later_and_other_entries_are_not_held_up()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var start = clock.GetUtcNow();
+        var busy = new BusyProbe(clock, wheel) { BusyFor = 3 };
+        var other = new Probe(clock);
+        wheel.Schedule(busy, wheel.DeadlineAfter(TimeSpan.FromMilliseconds(50)));
+        wheel.Schedule(other, wheel.DeadlineAfter(TimeSpan.FromMilliseconds(60)));
+        Advance(clock, TimeSpan.FromMilliseconds(200));
+        Assert.InRange(Assert.Single(other.Fired) - start, TimeSpan.FromMilliseconds(60), TimeSpan.FromMilliseconds(80));
+        // Three retries, a tick (10 ms) each, after its 50 ms deadline.
+        Assert.InRange(Assert.Single(busy.Ran) - start, TimeSpan.FromMilliseconds(80), TimeSpan.FromMilliseconds(110));
+        Assert.Equal(0, wheel.Count);
+        Assert.False(wheel.IsTicking);
+    }
+
+    [Fact]
+    public void RetryNextTick_leaves_an_entry_that_was_scheduled_again_meanwhile_alone()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var start = clock.GetUtcNow();
+        var probe = new Probe(clock);
+        wheel.Schedule(probe, wheel.DeadlineAfter(TimeSpan.FromSeconds(1)));
+        wheel.RetryNextTick(probe); // e.g. a new SetTimeout raced the retry: the new deadline wins
+        Advance(clock, TimeSpan.FromMilliseconds(500));
+        Assert.Empty(probe.Fired);
+        Advance(clock, TimeSpan.FromMilliseconds(550));
+        Assert.InRange(Assert.Single(probe.Fired) - start, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1030));
+    }
+
+    [Fact]
+    public void RetryNextTick_allocates_nothing()
+    {
+        var clock = new FakeTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var keeper = new Probe(clock); // keeps the wheel ticking, as the connection's other timers would
+        wheel.Schedule(keeper, wheel.DeadlineAfter(TimeSpan.FromMinutes(1)));
+        var probe = new Probe(clock);
+        for (int i = 0; i < 100; i++) { wheel.RetryNextTick(probe); wheel.Cancel(probe); }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++) { wheel.RetryNextTick(probe); wheel.Cancel(probe); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
