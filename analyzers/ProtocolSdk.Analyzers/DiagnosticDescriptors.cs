@@ -11,7 +11,7 @@ public static class DiagnosticDescriptors
     /// <summary>Category of diagnostics about code that hurts the connection's event loop.</summary>
     public const string ReliabilityCategory = "ProtocolSdk.Reliability";
 
-    private const string HelpBase = "https://github.com/protocolsdk/protocolsdk/blob/main/docs/diagnostics/";
+    private const string HelpBase = HelpLinks.Base + "docs/diagnostics/"; // HelpLinks: generated from Directory.Build.props
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpBase + id + ".md");

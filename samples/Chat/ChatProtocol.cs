@@ -25,6 +25,7 @@ public sealed partial class ChatProtocol : Protocol
 
     public override void MessageReceived(ReadOnlySpan<byte> message)
     {
+        SampleMetrics.MessageHandled();
         string line = Encoding.UTF8.GetString(message).Trim();
         if (_nick is null)
         {

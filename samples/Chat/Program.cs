@@ -1,39 +1,12 @@
-using System;
-using System.Net;
-using System.Runtime.InteropServices;
-using System.Threading.Tasks;
 using ProtocolSdk;
+using ProtocolSdk.Samples;
 using ProtocolSdk.Samples.Chat;
 
-// dotnet run --project samples/Chat -c Release -- --port 7010   (--port 0 picks a free port)
-int port = 7010;
-for (int i = 0; i < args.Length; i++)
-{
-    if (args[i] == "--port" && i + 1 < args.Length && int.TryParse(args[i + 1], out int p) && p is >= 0 and <= 65535)
-    {
-        port = p;
-        i++;
-    }
-    else
-    {
-        Console.Error.WriteLine($"unknown or invalid argument '{args[i]}'; usage: Chat [--port N] (0..65535, default 7010)");
-        return 2;
-    }
-}
-
+// dotnet run --project samples/Chat -c Release -- [--port 7010] [--host 127.0.0.1] [--stats]
+var options = ServerOptions.Parse(args, "Chat", defaultPort: 7010);
+if (options is null) return 2;
 var room = new ChatRoom();
-await using var server = await ProtocolServer.ListenTcpAsync(new IPEndPoint(IPAddress.Any, port), () => new ChatProtocol(room));
-Console.WriteLine($"Chat server listening on {server.LocalEndPoint} (port {server.LocalEndPoint.Port}); try: nc localhost {server.LocalEndPoint.Port}");
-
-var stop = new TaskCompletionSource();
-using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-await stop.Task;
-Console.WriteLine("Stopping.");
-return 0;
-
-void Stop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    stop.TrySetResult();
-}
+return await SampleServer.RunAsync(
+    options,
+    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new ChatProtocol(room)),
+    connectTo => $"nc {connectTo.Address} {connectTo.Port}");

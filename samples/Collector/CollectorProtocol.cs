@@ -23,7 +23,11 @@ public sealed partial class CollectorProtocol : Protocol
         _client.Opened();
     }
 
-    public override void MessageReceived(ReadOnlySpan<byte> message) => _client!.Add(message.Length);
+    public override void MessageReceived(ReadOnlySpan<byte> message)
+    {
+        SampleMetrics.MessageHandled();
+        _client!.Add(message.Length);
+    }
 
     public override void ConnectionLost(DisconnectReason reason) => _client?.Closed();
 }

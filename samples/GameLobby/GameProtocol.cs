@@ -29,6 +29,7 @@ public sealed partial class GameProtocol : Protocol
 
     public override void MessageReceived(ReadOnlySpan<byte> message)
     {
+        SampleMetrics.MessageHandled();
         string[] words = Encoding.UTF8.GetString(message).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (words.Length == 0) return;
         switch (words[0].ToUpperInvariant())

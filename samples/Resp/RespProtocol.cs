@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using ProtocolSdk;
+using ProtocolSdk.Samples;
 
 namespace Resp;
 
@@ -83,6 +84,7 @@ public sealed class RespProtocol : Protocol
                 return input.Length;
             }
             offset += consumed;
+            SampleMetrics.MessageHandled();
             if (RespCommands.Execute(command, _store, _reply) == CommandOutcome.Close)
             {
                 _closing = true;

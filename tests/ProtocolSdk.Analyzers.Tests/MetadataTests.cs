@@ -45,7 +45,7 @@ public class MetadataTests
     public void Descriptor_HasHelpLinkDocsPageAndReleaseEntry(string id)
     {
         var d = Descriptors().Single(x => x.Id == id);
-        Assert.Equal($"https://github.com/protocolsdk/protocolsdk/blob/main/docs/diagnostics/{id}.md", d.HelpLinkUri);
+        AssertHelpLinkResolvesToShippedPage(d);
         Assert.False(string.IsNullOrWhiteSpace(d.Title.ToString()));
         Assert.True(d.IsEnabledByDefault);
 
@@ -56,5 +56,37 @@ public class MetadataTests
 
         var unshipped = File.ReadAllLines(Path.Combine(RepoRoot, "analyzers", "ProtocolSdk.Analyzers", "AnalyzerReleases.Unshipped.md"));
         Assert.Contains(unshipped, l => l.StartsWith(id + " | " + d.Category + " | " + d.DefaultSeverity + " |", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The link is &lt;base&gt;docs/diagnostics/ID.md, with the base from Directory.Build.props: the repository's public
+    /// home (an https URL ending in /blob/&lt;branch&gt;/) or, while it has none, this clone as a file: URI, whose page
+    /// must then exist. The same relative path is what the ProtocolSdk package ships (src/ProtocolSdk/ProtocolSdk.csproj
+    /// packs docs/diagnostics/*.md; PackageTests check the nupkg).
+    /// </summary>
+    private static void AssertHelpLinkResolvesToShippedPage(DiagnosticDescriptor d)
+    {
+        string page = $"docs/diagnostics/{d.Id}.md";
+        Assert.True(Uri.TryCreate(d.HelpLinkUri, UriKind.Absolute, out var link), $"{d.Id}: '{d.HelpLinkUri}' is not an absolute URI");
+        Assert.EndsWith("/" + page, link.AbsoluteUri, StringComparison.Ordinal);
+        Assert.DoesNotContain("github.com/protocolsdk/protocolsdk", d.HelpLinkUri, StringComparison.Ordinal); // the old, non-existent home
+        if (link.IsFile)
+        {
+            Assert.True(File.Exists(link.LocalPath), $"{d.Id}: the help link {link} names no file");
+            Assert.Equal(Path.GetFullPath(Path.Combine(RepoRoot, page)), Path.GetFullPath(link.LocalPath));
+        }
+        else
+        {
+            Assert.Equal(Uri.UriSchemeHttps, link.Scheme);
+            Assert.Matches(@"/blob/[^/]+/docs/diagnostics/PSDK\d{3}\.md$", link.AbsolutePath);
+            Assert.True(File.Exists(Path.Combine(RepoRoot, page)), $"{d.Id}: {page} is not in the repository, so neither on its home nor in the package");
+        }
+    }
+
+    [Fact]
+    public void All_help_links_share_one_base()
+    {
+        var bases = Descriptors().Select(d => d.HelpLinkUri[..^$"docs/diagnostics/{d.Id}.md".Length]).Distinct().ToArray();
+        Assert.Single(bases);
     }
 }

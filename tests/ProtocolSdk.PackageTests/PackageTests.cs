@@ -55,6 +55,17 @@ public sealed class PackageTests : IClassFixture<PackageFeedFixture>
         Assert.False(string.IsNullOrWhiteSpace((string?)metadata.Element(ns + "description")));
         Assert.Contains("tcp", ((string?)metadata.Element(ns + "tags") ?? "").Split(' '));
         Assert.Equal("git", (string?)metadata.Element(ns + "repository")?.Attribute("type"));
+        // One property (ProtocolSdkRepositoryUrl) fills the repository and project URLs and the analyzers' help links.
+        Assert.Equal(PackageFeedFixture.RepositoryUrl, (string?)metadata.Element(ns + "repository")?.Attribute("url"));
+        Assert.Equal(PackageFeedFixture.RepositoryUrl, (string?)metadata.Element(ns + "projectUrl"));
+
+        // The rule pages ship in the package, at the path the help links name.
+        var pages = Directory.GetFiles(Path.Combine(_feed.RepositoryRoot, "docs", "diagnostics"), "*.md").Select(Path.GetFileName).ToArray();
+        Assert.Contains("PSDK001.md", pages);
+        foreach (var page in pages) Assert.Contains("docs/diagnostics/" + page, entries);
+        byte[] analyzers = _feed.ReadPackageEntry("ProtocolSdk", "analyzers/dotnet/cs/ProtocolSdk.Analyzers.dll");
+        byte[] helpLinkBase = System.Text.Encoding.Unicode.GetBytes(PackageFeedFixture.RepositoryUrl + "/blob/main/docs/diagnostics/"); // a #US heap string
+        Assert.True(analyzers.AsSpan().IndexOf(helpLinkBase) >= 0, "the packaged analyzers do not link to <ProtocolSdkRepositoryUrl>/blob/main/docs/diagnostics/");
 
         var dependencies = Dependencies(metadata);
         Assert.Contains("Microsoft.Extensions.Logging.Abstractions", dependencies.Keys);

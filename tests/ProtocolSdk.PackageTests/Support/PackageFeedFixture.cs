@@ -32,7 +32,9 @@ public sealed class PackageFeedFixture : IDisposable
         File.WriteAllText(Path.Combine(Root, "Directory.Build.targets"), "<Project />\n");
         File.WriteAllText(Path.Combine(Root, "Directory.Packages.props"), "<Project />\n");
 
-        string[] common = ["-c", "Release", "--artifacts-path", artifacts, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false"];
+        // Packed as for publication: the one repository-URL property that fills the metadata and the help links.
+        string[] common = ["-c", "Release", "--artifacts-path", artifacts, "-o", Feed, $"-p:Version={Version}",
+            $"-p:ProtocolSdkRepositoryUrl={RepositoryUrl}", "-nodeReuse:false"];
         // Testing first: it builds the Roslyn projects and ProtocolSdk; then ProtocolSdk packs what was just built.
         PackTesting = ChildProcess.RunDotnet(RepositoryRoot, PackTimeout, null,
             ["pack", Path.Combine(RepositoryRoot, "src", "ProtocolSdk.Testing", "ProtocolSdk.Testing.csproj"), .. common]);
@@ -47,6 +49,9 @@ public sealed class PackageFeedFixture : IDisposable
             throw new InvalidOperationException("Packing ProtocolSdk failed: " + PackRuntime.Describe());
         }
     }
+
+    /// <summary>A stand-in public home (the project has none yet); .invalid never resolves, so nothing is fetched from it.</summary>
+    public const string RepositoryUrl = "https://example.invalid/protocolsdk/protocolsdk";
 
     public string RepositoryRoot { get; }
     public string Version { get; }

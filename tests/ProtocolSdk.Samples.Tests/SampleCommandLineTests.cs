@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using ProtocolSdk.Samples.Tests.Support;
+
+namespace ProtocolSdk.Samples.Tests;
+
+/// <summary>
+/// Every sample server run as a user runs it (<c>dotnet Sample.dll ...</c>): a busy port is one line on stderr and exit
+/// code 1; by default it listens on loopback and prints an address to paste; <c>--stats</c> prints a line a second;
+/// SIGTERM stops it cleanly.
+/// </summary>
+public class SampleCommandLineTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    public static TheoryData<string> Samples() => ["Chat", "Collector", "Echo", "GameLobby", "Resp"];
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task A_busy_port_is_one_line_naming_the_endpoint_and_exit_code_1(string sample)
+    {
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        squatter.Listen();
+        int port = ((IPEndPoint)squatter.LocalEndPoint!).Port;
+
+        using var process = SampleProcess.Start(sample, "--port", port.ToString());
+        int exitCode = await process.WaitForExitAsync(Timeout);
+
+        string stderr = process.StandardError;
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"127.0.0.1:{port}", line);
+        Assert.Contains("already in use", line);
+        Assert.DoesNotContain("Exception", line);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task Listens_on_loopback_prints_a_pasteable_address_prints_stats_and_stops_on_SIGTERM(string sample)
+    {
+        using var process = SampleProcess.Start(sample, "--port", "0", "--stats");
+        string banner = await process.WaitForLineAsync(line => line.Contains(" listening on "), Timeout);
+
+        var match = Regex.Match(banner, @"^(?<name>\w+) listening on 127\.0\.0\.1:(?<port>\d+); try: (?<hint>.+)$");
+        Assert.True(match.Success, $"unexpected banner: {banner}");
+        Assert.Equal(sample, match.Groups["name"].Value);
+        string port = match.Groups["port"].Value;
+        Assert.Matches($@"(nc 127\.0\.0\.1 {port}|-h 127\.0\.0\.1 -p {port}|--host 127\.0\.0\.1 --port {port})\b", match.Groups["hint"].Value);
+
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            using var cts = new CancellationTokenSource(Timeout);
+            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, int.Parse(port)), cts.Token); // the printed address works
+            string stats = await process.WaitForLineAsync(line => line.StartsWith("[stats] connections 1 ", StringComparison.Ordinal), Timeout);
+            Assert.Matches(@"^\[stats\] connections 1 \| messages \d+/s \| in [\d.]+ k?M?B/s \| out [\d.]+ k?M?B/s \| rejected \d+.* \| closed by policy \d+", stats);
+        }
+
+        process.SendSigterm();
+        Assert.Equal(0, await process.WaitForExitAsync(Timeout));
+        Assert.Equal("", process.StandardError);
+    }
+
+    [Fact]
+    public async Task Host_option_is_used_and_a_bad_one_is_a_usage_error()
+    {
+        using (var process = SampleProcess.Start("Echo", "--host", "::1", "--port", "0"))
+        {
+            string banner = await process.WaitForLineAsync(line => line.Contains(" listening on "), Timeout);
+            Assert.Matches(@"listening on \[::1\]:\d+; try: nc ::1 \d+", banner);
+            process.SendSigterm();
+            Assert.Equal(0, await process.WaitForExitAsync(Timeout));
+        }
+        using (var process = SampleProcess.Start("Echo", "--host", "nowhere"))
+        {
+            Assert.Equal(2, await process.WaitForExitAsync(Timeout));
+            Assert.Contains("--host 'nowhere' is not an IP address", process.StandardError);
+        }
+    }
+}
