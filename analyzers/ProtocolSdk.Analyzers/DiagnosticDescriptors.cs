@@ -116,9 +116,9 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PSDK013_MissingMessageReceived = Create(
         "PSDK013",
         "Framing attribute without a MessageReceived override",
-        "'{0}' has [{1}] but does not override MessageReceived; every framed message would be dropped",
+        "'{0}' has [{1}] but neither overrides MessageReceived nor calls SendMessage; every framed message would be dropped",
         UsageCategory, DiagnosticSeverity.Error,
-        "With a framing attribute the generated DataReceived splits the stream into messages and delivers each to MessageReceived; without an override they go nowhere.");
+        "With a framing attribute the generated DataReceived splits the stream into messages and delivers each to MessageReceived; without an override they go nowhere. A send-only protocol (one that calls SendMessage) needs no MessageReceived.");
 
     /// <summary>PSDK014: both framing attributes on one class.</summary>
     public static readonly DiagnosticDescriptor PSDK014_TwoFramings = Create(
@@ -144,11 +144,19 @@ public static class DiagnosticDescriptors
         UsageCategory, DiagnosticSeverity.Error,
         "Framing and minimum-data-rate values are checked at compile time; the runtime would throw when the first connection is made.");
 
-    /// <summary>PSDK017: policy attributes on a class whose base class also has policy attributes.</summary>
+    /// <summary>PSDK017: policy attributes on a protocol and its base class that cannot compose.</summary>
     public static readonly DiagnosticDescriptor PSDK017_PoliciesOnDerivedProtocol = Create(
         "PSDK017",
-        "Policy attributes on both a protocol and its base class",
-        "'{0}' has policy attributes and so does its base class '{1}'; the generated policies of '{0}' replace those of '{1}' instead of adding to them",
-        UsageCategory, DiagnosticSeverity.Warning,
-        "The generator overrides the policy hooks in each attributed class without calling the base class's generated hooks, so the base class's policies would silently stop applying. Put every policy attribute on one class (the most derived one).");
+        "Policy attributes on a protocol and its base class that cannot compose",
+        "'{0}' has [{1}] and {2}",
+        UsageCategory, DiagnosticSeverity.Error,
+        "Policies compose down an inheritance chain: the generated hooks of a derived class call its base class's, so both classes' policies apply. Two framings in one chain (one byte stream, one DataReceived) or the same single-use attribute on both classes (two timeouts, two throttles, two limits of one kind) would contradict each other, so the derived class gets no policy code until one is removed.");
+
+    /// <summary>PSDK018: a user-declared SendMessage next to a framing attribute.</summary>
+    public static readonly DiagnosticDescriptor PSDK018_SendMessageWithFraming = Create(
+        "PSDK018",
+        "Framing attribute on a class that declares SendMessage",
+        "'{0}' declares SendMessage and has [{1}], which generates SendMessage(ReadOnlySpan<byte>); rename the declared member",
+        UsageCategory, DiagnosticSeverity.Error,
+        "With a framing attribute the generated code adds SendMessage(ReadOnlySpan<byte>), which writes one framed message; a member of the same name in the class would clash with it or hide it.");
 }

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ProtocolSdk.Roslyn.Policies;
 
 namespace ProtocolSdk.Analyzers;
 
@@ -24,10 +25,11 @@ internal sealed class ProtocolSdkSymbols
         MinDataRate = compilation.GetTypeByMetadataName("ProtocolSdk.MinDataRateAttribute");
         ConnectionPolicy = compilation.GetTypeByMetadataName("ProtocolSdk.Policies.IConnectionPolicy");
         Transport = protocol.GetMembers("Transport").OfType<IPropertySymbol>().FirstOrDefault();
+        // The policy catalog (shared with the generator) says which attributes are policies.
         var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
-        foreach (var t in new[] { Throttle, Timeout, MaxConnections, LogTraffic, UsePolicy, LineFraming, LengthPrefixFraming, PeerFilter, MinDataRate })
+        foreach (var spec in PolicyCatalog.All)
         {
-            if (t is not null) builder.Add(t);
+            if (compilation.GetTypeByMetadataName(spec.MetadataName) is { } attribute) builder.Add(attribute);
         }
         PolicyAttributes = builder.ToImmutable();
     }

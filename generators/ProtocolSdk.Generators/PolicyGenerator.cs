@@ -6,6 +6,7 @@ using System.Text;
 using ProtocolSdk.Generators.Emitting;
 using ProtocolSdk.Generators.Model;
 using ProtocolSdk.Generators.Parsing;
+using ProtocolSdk.Roslyn.Policies;
 
 namespace ProtocolSdk.Generators;
 
@@ -14,7 +15,7 @@ namespace ProtocolSdk.Generators;
 /// <c>Protocol.OnPolicy*</c> hooks: one <c>Namespace.Type.Policies.g.cs</c> per class.
 /// </summary>
 /// <remarks>
-/// One <c>ForAttributeWithMetadataName</c> pipeline per attribute; each transform reads the whole class (all of its
+/// One <c>ForAttributeWithMetadataName</c> pipeline per attribute of <see cref="PolicyCatalog"/>; each transform reads the whole class (all of its
 /// policy attributes) into the same equatable <see cref="ProtocolModel"/>, so a class with several attributes
 /// yields equal models that are de-duplicated by hint name. Unrelated edits leave every step cached.
 /// </remarks>
@@ -30,12 +31,12 @@ public sealed class PolicyGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // One pipeline per attribute, folded into one value: a list of per-attribute model lists.
-        var all = Models(context, ProtocolParser.ThrottleAttribute, "Throttle")
-            .Select(static (models, _) => ImmutableArray.Create(models));
-        foreach (var (attribute, name) in Attributes)
+        // One pipeline per attribute of the catalog, folded into one value: a list of per-attribute model lists.
+        var specs = PolicyCatalog.All;
+        var all = Models(context, specs[0]).Select(static (models, _) => ImmutableArray.Create(models));
+        for (int i = 1; i < specs.Length; i++)
         {
-            all = all.Combine(Models(context, attribute, name)).Select(static (pair, _) => pair.Left.Add(pair.Right));
+            all = all.Combine(Models(context, specs[i])).Select(static (pair, _) => pair.Left.Add(pair.Right));
         }
 
         var protocols = all
@@ -46,23 +47,10 @@ public sealed class PolicyGenerator : IIncrementalGenerator
             spc.AddSource(model.HintName, SourceText.From(ProtocolEmitter.Emit(model), Encoding.UTF8)));
     }
 
-    /// <summary>The attributes after <c>[Throttle]</c>, each with its tracking-name suffix.</summary>
-    private static readonly (string Attribute, string Name)[] Attributes =
-    [
-        (ProtocolParser.TimeoutAttribute, "Timeout"),
-        (ProtocolParser.MaxConnectionsAttribute, "MaxConnections"),
-        (ProtocolParser.LogTrafficAttribute, "LogTraffic"),
-        (ProtocolParser.UsePolicyAttribute, "UsePolicy"),
-        (ProtocolParser.LineFramingAttribute, "LineFraming"),
-        (ProtocolParser.LengthPrefixFramingAttribute, "LengthPrefixFraming"),
-        (ProtocolParser.PeerFilterAttribute, "PeerFilter"),
-        (ProtocolParser.MinDataRateAttribute, "MinDataRate"),
-    ];
-
-    private static IncrementalValueProvider<ImmutableArray<ProtocolModel?>> Models(IncrementalGeneratorInitializationContext context, string attribute, string name) =>
+    private static IncrementalValueProvider<ImmutableArray<ProtocolModel?>> Models(IncrementalGeneratorInitializationContext context, PolicySpec spec) =>
         context.SyntaxProvider
-            .ForAttributeWithMetadataName(attribute, ProtocolParser.IsCandidate, ProtocolParser.Parse)
-            .WithTrackingName(AttributeModelsStep + name)
+            .ForAttributeWithMetadataName(spec.MetadataName, ProtocolParser.IsCandidate, ProtocolParser.Parse)
+            .WithTrackingName(AttributeModelsStep + spec.Name)
             .Collect();
 
     private static ImmutableArray<ProtocolModel> Distinct(ImmutableArray<ImmutableArray<ProtocolModel?>> groups)

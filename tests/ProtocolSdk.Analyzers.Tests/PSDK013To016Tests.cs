@@ -187,6 +187,7 @@ public class PSDK016Tests
     [InlineData("[LineFraming]")]
     [InlineData("[LineFraming(MaxLength = 1, Delimiter = \"\\n\")]")]
     [InlineData("[LineFraming(Delimiter = \"\\u00ff\\0\")]")]
+    [InlineData("[LineFraming(Delimiter = null)]")]
     [InlineData("[LengthPrefixFraming]")]
     [InlineData("[LengthPrefixFraming(PrefixBytes = 1, MaxLength = 255)]")]
     [InlineData("[LengthPrefixFraming(PrefixBytes = 2, MaxLength = 65535, BigEndian = false)]")]
@@ -197,8 +198,7 @@ public class PSDK016Tests
 
     [Theory]
     [InlineData("[LineFraming(MaxLength = {|#0:0|})]", "LineFraming", "MaxLength = 0 is not positive; it is the longest line accepted, in bytes")]
-    [InlineData("[LineFraming(Delimiter = {|#0:\"\"|})]", "LineFraming", "the Delimiter is empty; use e.g. \"\\r\\n\" or \"\\n\"")]
-    [InlineData("[LineFraming(Delimiter = {|#0:null|})]", "LineFraming", "the Delimiter is null; use e.g. \"\\r\\n\" or \"\\n\"")]
+    [InlineData("[LineFraming(Delimiter = {|#0:\"\"|})]", "LineFraming", "the Delimiter is empty; use e.g. \"\\r\\n\" or \"\\n\", or leave it unset to accept both")]
     [InlineData("[LineFraming(Delimiter = {|#0:\"\\r\\u2028\"|})]", "LineFraming", "Delimiter character U+2028 at index 1 is above 255; delimiter characters are taken as single bytes (0..255)")]
     [InlineData("[LengthPrefixFraming(MaxLength = {|#0:-1|})]", "LengthPrefixFraming", "MaxLength = -1 is not positive; it is the largest payload accepted, in bytes")]
     [InlineData("[LengthPrefixFraming(PrefixBytes = {|#0:3|})]", "LengthPrefixFraming", "PrefixBytes = 3 is not 1, 2 or 4")]

@@ -78,7 +78,6 @@ public class NegativeTests
         { "line max length zero", "[LineFraming(MaxLength = 0)] public sealed partial class P : Protocol { public override void MessageReceived(ReadOnlySpan<byte> m) { } }" },
         { "line max length negative", "[LineFraming(MaxLength = -1)] public sealed partial class P : Protocol { public override void MessageReceived(ReadOnlySpan<byte> m) { } }" },
         { "line empty delimiter", "[LineFraming(Delimiter = \"\")] public sealed partial class P : Protocol { public override void MessageReceived(ReadOnlySpan<byte> m) { } }" },
-        { "line null delimiter", "[LineFraming(Delimiter = null!)] public sealed partial class P : Protocol { public override void MessageReceived(ReadOnlySpan<byte> m) { } }" },
         { "line delimiter above 255", "[LineFraming(Delimiter = \"\\u0100\")] public sealed partial class P : Protocol { public override void MessageReceived(ReadOnlySpan<byte> m) { } }" },
         { "prefix bytes 3", "[LengthPrefixFraming(PrefixBytes = 3)] public sealed partial class P : Protocol { public override void MessageReceived(ReadOnlySpan<byte> m) { } }" },
         { "prefix bytes 0", "[LengthPrefixFraming(PrefixBytes = 0)] public sealed partial class P : Protocol { public override void MessageReceived(ReadOnlySpan<byte> m) { } }" },

@@ -4,7 +4,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ProtocolSdk.Analyzers.Rules;
 
-/// <summary>PSDK014: <c>[LineFraming]</c> and <c>[LengthPrefixFraming]</c> on one class; reported on the later of the two.</summary>
+/// <summary>
+/// PSDK014: <c>[LineFraming]</c> and <c>[LengthPrefixFraming]</c> on one class; reported on the later of the two.
+/// The check is <c>ProtocolRules</c>', shared with the generator's parser.
+/// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PSDK014TwoFramingsAnalyzer : ProtocolTypeAnalyzer
 {
@@ -15,13 +18,6 @@ public sealed class PSDK014TwoFramingsAnalyzer : ProtocolTypeAnalyzer
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;
-        var framings = symbols.GetFramingAttributes(type);
-        if (framings.Count < 2) return;
-        // AllowMultiple = false: two entries can only be one of each (a repeated one is already CS0579).
-        if (SymbolEqualityComparer.Default.Equals(framings[0].AttributeClass, framings[1].AttributeClass)) return;
-        context.ReportDiagnostic(Diagnostic.Create(
-            DiagnosticDescriptors.PSDK014_TwoFramings,
-            ProtocolSdkSymbols.AttributeLocation(framings[1], type),
-            type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)));
+        PolicyProblems.Report(context, type, PolicyProblems.OfClass(type, symbols, context.CancellationToken), DiagnosticDescriptors.PSDK014_TwoFramings);
     }
 }

@@ -5,9 +5,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace ProtocolSdk.Analyzers.Rules;
 
 /// <summary>
-/// PSDK017: a protocol with policy attributes derives from another protocol with policy attributes. The generated
-/// hooks of the derived class override the base class's generated hooks without chaining to them, so the base
-/// class's policies would stop applying. Reported on the derived class's first policy attribute.
+/// PSDK017: policies compose down an inheritance chain (the generated hooks call the base class's), except two framings in one chain or the same single-use attribute on a class and a base class, which would contradict each other. Reported on the derived class's attribute.
+/// The check is <c>ProtocolRules</c>', shared with the generator's parser.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PSDK017PoliciesOnDerivedProtocolAnalyzer : ProtocolTypeAnalyzer
@@ -19,17 +18,6 @@ public sealed class PSDK017PoliciesOnDerivedProtocolAnalyzer : ProtocolTypeAnaly
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;
-        var attributes = symbols.GetPolicyAttributes(type);
-        if (attributes.Count == 0) return;
-        for (var baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
-        {
-            if (symbols.GetPolicyAttributes(baseType).Count == 0) continue;
-            context.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.PSDK017_PoliciesOnDerivedProtocol,
-                ProtocolSdkSymbols.AttributeLocation(attributes[0], type),
-                type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
-                baseType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)));
-            return;
-        }
+        PolicyProblems.Report(context, type, PolicyProblems.OfClass(type, symbols, context.CancellationToken), DiagnosticDescriptors.PSDK017_PoliciesOnDerivedProtocol);
     }
 }

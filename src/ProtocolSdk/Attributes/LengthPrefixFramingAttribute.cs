@@ -11,11 +11,11 @@ namespace ProtocolSdk;
 public sealed class LengthPrefixFramingAttribute : Attribute
 {
     /// <summary>Size of the length prefix: 1, 2 or 4 bytes; default 4.</summary>
-    public int PrefixBytes { get; set; } = 4;
+    public int PrefixBytes { get; set; } = PolicyDefaults.LengthPrefixBytes;
 
     /// <summary>Largest payload accepted; default 1 MiB. A larger announced length calls <c>MessageTooLong</c> before any payload is buffered.</summary>
-    public int MaxLength { get; set; } = 1024 * 1024;
+    public int MaxLength { get; set; } = PolicyDefaults.LengthPrefixMaxLength;
 
     /// <summary>Byte order of the prefix; default big-endian (network order, as Twisted).</summary>
-    public bool BigEndian { get; set; } = true;
+    public bool BigEndian { get; set; } = PolicyDefaults.LengthPrefixBigEndian;
 }

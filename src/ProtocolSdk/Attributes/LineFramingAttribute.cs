@@ -11,8 +11,13 @@ namespace ProtocolSdk;
 public sealed class LineFramingAttribute : Attribute
 {
     /// <summary>Longest line accepted, delimiter excluded; default 16384 (Twisted's MAX_LENGTH).</summary>
-    public int MaxLength { get; set; } = 16384;
+    public int MaxLength { get; set; } = PolicyDefaults.LineFramingMaxLength;
 
-    /// <summary>Line delimiter (its characters must be in the range 0..255, taken as bytes); default <c>"\r\n"</c>.</summary>
-    public string Delimiter { get; set; } = "\r\n";
+    /// <summary>
+    /// Line delimiter. Null (default): a line ends at <c>"\n"</c> or <c>"\r\n"</c> (one trailing <c>'\r'</c> is stripped, as
+    /// Twisted's LineOnlyReceiver-style peers and telnet clients mix them) and <c>SendMessage</c> writes <c>"\r\n"</c>.
+    /// An explicit delimiter is matched exactly and written as is; its characters must be in the range 0..255 (taken as
+    /// bytes) and it must not be empty (PSDK016).
+    /// </summary>
+    public string? Delimiter { get; set; } = PolicyDefaults.LineFramingDelimiter;
 }

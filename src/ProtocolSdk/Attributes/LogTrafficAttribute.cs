@@ -12,8 +12,8 @@ namespace ProtocolSdk;
 public sealed class LogTrafficAttribute : Attribute
 {
     /// <summary>Bytes of each chunk shown before the rest is elided; default 64.</summary>
-    public int LengthLimit { get; set; } = 64;
+    public int LengthLimit { get; set; } = PolicyDefaults.LogTrafficLengthLimit;
 
-    /// <summary>Log level of traffic entries; default <see cref="LogLevel.Information"/>.</summary>
-    public LogLevel Level { get; set; } = LogLevel.Information;
+    /// <summary>Log level of traffic entries; default <see cref="LogLevel.Information"/>. Values outside the defined levels are an error (PSDK003).</summary>
+    public LogLevel Level { get; set; } = (LogLevel)PolicyDefaults.LogTrafficLevel;
 }

@@ -4,8 +4,11 @@ namespace ProtocolSdk;
 
 /// <summary>
 /// Connection limits for the protocol type on one server: at most <see cref="Total"/> live connections and at most
-/// <see cref="PerPeer"/> per remote IP address. A connection over a limit is closed at once without
-/// <see cref="Protocol.ConnectionMade"/>, or served by <see cref="Overflow"/> when given (it then counts toward Total).
+/// <see cref="PerPeer"/> per remote IP address (0 = no limit of that kind; at least one must be positive). A connection
+/// over a limit is closed at once without <see cref="Protocol.ConnectionMade"/>, or served by <see cref="Overflow"/> when
+/// given. Overflow connections have a pool of the same size: at most <see cref="Total"/> of them in all and at most
+/// <see cref="PerPeer"/> per peer (where set); beyond that they are rejected too. They pass the <c>[UsePolicy]</c> admission
+/// like any other connection.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class MaxConnectionsAttribute : Attribute
@@ -20,7 +23,9 @@ public sealed class MaxConnectionsAttribute : Attribute
     public Type? Overflow { get; set; }
 
     /// <summary>
-    /// IPv6 prefix length that counts as one peer for <see cref="PerPeer"/> (e.g. 64); 0 (default) means the full address.
+    /// IPv6 prefix length that counts as one peer for <see cref="PerPeer"/>: default 64 (one host often holds a whole /64,
+    /// so a smaller prefix would let it take PerPeer slots per address); 128 (or 0) means the full address.
+    /// IPv4 peers are always one address.
     /// </summary>
-    public int IPv6PrefixLength { get; set; }
+    public int IPv6PrefixLength { get; set; } = PolicyDefaults.IPv6PrefixLength;
 }

@@ -15,6 +15,6 @@ public sealed class MinDataRateAttribute : Attribute
     /// <summary>Minimum average inbound rate in bytes per second; must be positive.</summary>
     public double BytesPerSecond { get; set; }
 
-    /// <summary>Length of the grace period and of each later measuring window, in seconds; default 5.</summary>
-    public double GraceSeconds { get; set; } = 5;
+    /// <summary>Length of the grace period and of each later measuring window, in seconds; default 5; 0.001 to 365 days.</summary>
+    public double GraceSeconds { get; set; } = PolicyDefaults.MinDataRateGraceSeconds;
 }

@@ -33,8 +33,8 @@ public sealed class ThrottleAttribute : Attribute
     public long BurstBytes { get; set; }
 
     /// <summary>
-    /// With <see cref="ThrottleScope.PerPeer"/>: the IPv6 prefix length that counts as one peer (e.g. 64, since one
-    /// host often holds a whole /64); 0 (default) means the full address. IPv4 peers are always one address.
+    /// With <see cref="ThrottleScope.PerPeer"/>: the IPv6 prefix length that counts as one peer: default 64 (one host
+    /// often holds a whole /64); 128 (or 0) means the full address. IPv4 peers are always one address.
     /// </summary>
-    public int IPv6PrefixLength { get; set; }
+    public int IPv6PrefixLength { get; set; } = PolicyDefaults.IPv6PrefixLength;
 }

@@ -12,7 +12,7 @@ namespace ProtocolSdk.Policies;
 public sealed class MaxConnectionsPolicy
 {
     /// <summary>Creates the policy; zero means no limit of that kind.</summary>
-    public MaxConnectionsPolicy(int total, int perPeer, int ipv6PrefixLength = 0)
+    public MaxConnectionsPolicy(int total, int perPeer, int ipv6PrefixLength = PolicyDefaults.IPv6PrefixLength)
     {
         if (total < 0) throw new ArgumentOutOfRangeException(nameof(total), total, "Must be zero (unlimited) or positive.");
         if (perPeer < 0) throw new ArgumentOutOfRangeException(nameof(perPeer), perPeer, "Must be zero (unlimited) or positive.");
@@ -29,12 +29,14 @@ public sealed class MaxConnectionsPolicy
     /// <summary>Maximum live connections per peer (0 = unlimited).</summary>
     public int PerPeer { get; }
 
-    /// <summary>IPv6 prefix that counts as one peer (0 = whole address).</summary>
+    /// <summary>IPv6 prefix that counts as one peer (default 64; 0 or 128 = whole address).</summary>
     public int IPv6PrefixLength { get; }
 
     /// <summary>
     /// Decides on a new connection: accept (counted), or over a limit: reject, or when <paramref name="createOverflow"/>
-    /// is given, overflow (counted toward Total only). The ticket remembers what to release.
+    /// is given and the overflow pool has room, overflow. Overflow connections count toward Total (so they keep it
+    /// full) and have a pool of their own of the same size: at most Total overflow connections in all and PerPeer per
+    /// peer (where set). The ticket remembers what to release; a throwing overflow constructor releases it at once.
     /// </summary>
     public ConnectionAdmission Admit(Transport transport, ref MaxConnectionsTicket ticket, Func<Protocol>? createOverflow = null)
     {
@@ -44,19 +46,30 @@ public sealed class MaxConnectionsPolicy
         string? refusal = counts.TryAcquire(peer);
         if (refusal is null)
         {
-            ticket = new MaxConnectionsTicket(counts, peer, countedPerPeer: true);
+            ticket = new MaxConnectionsTicket(counts, peer, overflow: false);
             return ConnectionAdmission.Accept;
         }
         if (createOverflow is null)
         {
             return ConnectionAdmission.Reject(refusal);
         }
-        counts.AcquireOverflow();
-        ticket = new MaxConnectionsTicket(counts, peer, countedPerPeer: false);
-        return ConnectionAdmission.Overflow(createOverflow(), refusal);
+        if (!counts.TryAcquireOverflow(peer))
+        {
+            return ConnectionAdmission.Reject(refusal + " (overflow pool full)");
+        }
+        ticket = new MaxConnectionsTicket(counts, peer, overflow: true);
+        try
+        {
+            return ConnectionAdmission.Overflow(createOverflow(), refusal);
+        }
+        catch
+        {
+            ticket.Release();
+            throw;
+        }
     }
 
-    /// <summary>Live connections counted on the transport's server (for tests and metrics).</summary>
+    /// <summary>Live connections counted on the transport's server, overflow connections included (for tests and metrics).</summary>
     public int CountTotal(Transport transport) => Counts(transport).Total;
 
     internal LimitCounts Counts(Transport transport) =>
@@ -66,7 +79,9 @@ public sealed class MaxConnectionsPolicy
     {
         private readonly MaxConnectionsPolicy _policy;
         private readonly Dictionary<PeerKey, int> _perPeer = new();
+        private readonly Dictionary<PeerKey, int> _overflowPerPeer = new();
         private int _total;
+        private int _overflowTotal;
 
         public LimitCounts(MaxConnectionsPolicy policy) => _policy = policy;
 
@@ -77,7 +92,12 @@ public sealed class MaxConnectionsPolicy
 
         public int Peers
         {
-            get { lock (_perPeer) return _perPeer.Count; }
+            get { lock (_perPeer) return _perPeer.Count + _overflowPerPeer.Count; }
+        }
+
+        public int Overflowing
+        {
+            get { lock (_perPeer) return _overflowTotal; }
         }
 
         public int CountFor(PeerKey peer)
@@ -98,20 +118,30 @@ public sealed class MaxConnectionsPolicy
             }
         }
 
-        public void AcquireOverflow()
+        public bool TryAcquireOverflow(PeerKey peer)
         {
-            lock (_perPeer) _total++;
+            lock (_perPeer)
+            {
+                if (_policy.Total > 0 && _overflowTotal >= _policy.Total) return false;
+                _overflowPerPeer.TryGetValue(peer, out int count);
+                if (_policy.PerPeer > 0 && count >= _policy.PerPeer) return false;
+                _total++;
+                _overflowTotal++;
+                _overflowPerPeer[peer] = count + 1;
+                return true;
+            }
         }
 
-        public void Release(PeerKey peer, bool countedPerPeer)
+        public void Release(PeerKey peer, bool overflow)
         {
             lock (_perPeer)
             {
                 _total--;
-                if (!countedPerPeer) return;
-                int count = _perPeer[peer];
-                if (count <= 1) _perPeer.Remove(peer);
-                else _perPeer[peer] = count - 1;
+                if (overflow) _overflowTotal--;
+                var table = overflow ? _overflowPerPeer : _perPeer;
+                int count = table[peer];
+                if (count <= 1) table.Remove(peer);
+                else table[peer] = count - 1;
             }
         }
     }
@@ -123,13 +153,13 @@ public struct MaxConnectionsTicket
 {
     private MaxConnectionsPolicy.LimitCounts? _counts;
     private readonly PeerKey _peer;
-    private readonly bool _countedPerPeer;
+    private readonly bool _overflow;
 
-    internal MaxConnectionsTicket(MaxConnectionsPolicy.LimitCounts counts, PeerKey peer, bool countedPerPeer)
+    internal MaxConnectionsTicket(MaxConnectionsPolicy.LimitCounts counts, PeerKey peer, bool overflow)
     {
         _counts = counts;
         _peer = peer;
-        _countedPerPeer = countedPerPeer;
+        _overflow = overflow;
     }
 
     /// <summary>Releases the counts; the second and later calls do nothing.</summary>
@@ -137,6 +167,6 @@ public struct MaxConnectionsTicket
     {
         var counts = _counts;
         _counts = null;
-        counts?.Release(_peer, _countedPerPeer);
+        counts?.Release(_peer, _overflow);
     }
 }

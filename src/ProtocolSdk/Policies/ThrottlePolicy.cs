@@ -14,7 +14,7 @@ namespace ProtocolSdk.Policies;
 public sealed class ThrottlePolicy
 {
     /// <summary>Creates the policy; zero for a direction means unlimited; zero burst means one second's worth.</summary>
-    public ThrottlePolicy(long readBytesPerSecond, long writeBytesPerSecond, ThrottleScope scope, long burstBytes, int ipv6PrefixLength = 0)
+    public ThrottlePolicy(long readBytesPerSecond, long writeBytesPerSecond, ThrottleScope scope, long burstBytes, int ipv6PrefixLength = PolicyDefaults.IPv6PrefixLength)
     {
         if (ipv6PrefixLength is < 0 or > 128) throw new ArgumentOutOfRangeException(nameof(ipv6PrefixLength), ipv6PrefixLength, "Must be 0..128.");
         if (readBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(readBytesPerSecond), readBytesPerSecond, "Must be zero (unlimited) or positive.");
@@ -29,7 +29,7 @@ public sealed class ThrottlePolicy
         IPv6PrefixLength = ipv6PrefixLength;
     }
 
-    /// <summary>IPv6 prefix that counts as one peer for <see cref="ThrottleScope.PerPeer"/> (0 = whole address).</summary>
+    /// <summary>IPv6 prefix that counts as one peer for <see cref="ThrottleScope.PerPeer"/> (default 64; 0 or 128 = whole address).</summary>
     public int IPv6PrefixLength { get; }
 
     /// <summary>Read limit (0 = none).</summary>

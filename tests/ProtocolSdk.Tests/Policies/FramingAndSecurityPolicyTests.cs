@@ -9,7 +9,8 @@ namespace ProtocolSdk.Tests.Policies;
 // Protocols whose policy code is GENERATED from the attributes (the hand-wired equivalents live in
 // Framing/*Tests.cs and RuntimeSecurityPolicyTests.cs).
 
-[LineFraming(MaxLength = 16)]
+// Explicit "\r\n": the lenient default (null = "\n" or "\r\n") needs the runtime LineFramer change of issue #9.
+[LineFraming(MaxLength = 16, Delimiter = "\r\n")]
 public sealed partial class LineEcho : Protocol
 {
     public readonly List<string> Lines = new();
