@@ -115,3 +115,44 @@ public class MinDataRateOutboundTests
         Assert.InRange(conn.Transport.Written.Length, 900, 1300); // ~100 B/s for 10 s plus the burst
     }
 }
+
+/// <summary>Pushes far more than a non-reading client's socket buffers hold.</summary>
+[MinDataRate(BytesPerSecond = 10_000, GraceSeconds = 1)]
+public sealed partial class FloodsNonReader : Protocol
+{
+    public readonly ManualResetEventSlim Lost = new();
+    public DisconnectReason? Reason;
+    public override void ConnectionMade() => Transport.Write(new byte[8 * 1024 * 1024]);
+
+    public override void ConnectionLost(DisconnectReason reason)
+    {
+        Reason = reason;
+        Lost.Set();
+    }
+}
+
+/// <summary>The outbound judgement on a real socket (127.0.0.1, port 0) against a client that never reads.</summary>
+[Collection(TimingSensitiveSockets.Name)]
+public class MinDataRateOutboundSocketTests
+{
+    [Fact]
+    public async Task A_client_that_never_reads_is_closed_as_a_slow_reader()
+    {
+        FloodsNonReader? server = null;
+        await using var listener = await ProtocolServer.ListenTcpAsync(Support.Loopback.AnyPort, () => server = new FloodsNonReader());
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+        {
+            ReceiveBufferSize = 16 * 1024, // and it never reads: its window fills and stays shut
+        };
+        using (socket)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await socket.ConnectAsync(listener.LocalEndPoint);
+            await Support.Loopback.WaitUntilAsync(() => server is not null, "connection made");
+            Assert.True(server!.Lost.Wait(Support.Loopback.Timeout));
+            Assert.Equal(DisconnectKind.PolicyViolation, server.Reason?.Kind);
+            Assert.StartsWith("slow reader", server.Reason!.Value.Message);
+            Assert.InRange(watch.Elapsed.TotalSeconds, 1.0, 10.0); // the grace period, then one judged window
+        }
+    }
+}
