@@ -13,6 +13,7 @@ internal sealed class LoadOptions
     public int IdleSeconds { get; private set; } = 8;
     public string? Loadgen { get; private set; }
     public string? Out { get; private set; }
+    public string? Svg { get; private set; }
     public List<string> Kinds { get; } = new();
 
     public static LoadOptions Parse(string[] args)
@@ -29,6 +30,7 @@ internal sealed class LoadOptions
                 case "--idle-seconds": o.IdleSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--loadgen": o.Loadgen = Next(); break;
                 case "--out": o.Out = Next(); break;
+                case "--svg": o.Svg = Next(); break;
                 case "--kinds": o.Kinds.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
                 default: throw new ArgumentException($"unknown load option {args[i]}");
             }
@@ -139,6 +141,12 @@ internal static class LoadDriver
         {
             await File.WriteAllTextAsync(o.Out, report + "\n<details><summary>raw loadgen output</summary>\n\n```\n" + log + "```\n</details>\n").ConfigureAwait(false);
             Console.Error.WriteLine($"written to {o.Out}");
+        }
+        if (o.Svg is not null)
+        {
+            string caption = $"ProtocolSdk vs Kestrel, loopback echo: {DateTime.UtcNow:yyyy-MM-dd}, {o.Rounds} rounds, medians";
+            await File.WriteAllTextAsync(o.Svg, ComparisonChart.ToSvg(ComparisonChart.FromMarkdown(report), caption)).ConfigureAwait(false);
+            Console.Error.WriteLine($"chart written to {o.Svg}");
         }
         return failed ? 1 : 0;
     }

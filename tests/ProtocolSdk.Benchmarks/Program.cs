@@ -5,7 +5,8 @@ namespace ProtocolSdk.Benchmarks;
 /// <summary>
 /// One executable, several modes (see docs/performance.md):
 /// <c>serve-sdk</c>, <c>serve-sdk-policies</c>, <c>serve-kestrel</c> (echo servers, print "listening on PORT"),
-/// <c>load</c> (drives them with the C loadgen and prints Markdown tables), <c>micro</c> (BenchmarkDotNet).
+/// <c>load</c> (drives them with the C loadgen and prints Markdown tables), <c>micro</c> (BenchmarkDotNet),
+/// <c>chart</c> (an SVG bar chart of committed tables).
 /// </summary>
 internal static class Program
 {
@@ -34,6 +35,8 @@ internal static class Program
                     return await LoadDriver.RunAsync(LoadOptions.Parse(rest)).ConfigureAwait(false);
                 case "micro":
                     return Micro.Run(rest);
+                case "chart":
+                    return ComparisonChart.Run(rest);
                 default:
                     PrintUsage();
                     return 2;
@@ -65,8 +68,11 @@ internal static class Program
               serve-sdk-throttled --port N  echo throttled to 1 MB/s each way per connection (check with loadgen rate)
               serve-kestrel --port N        Kestrel raw TCP echo (UseConnectionHandler)
                                             (serve-*: add --exit-on-stdin-close to stop when the parent goes away)
-              load [--seconds S] [--rounds R] [--idle-conns N] [--loadgen PATH] [--out FILE] [--kinds sdk,kestrel,...]
+              load [--seconds S] [--rounds R] [--idle-conns N] [--loadgen PATH] [--out FILE] [--svg FILE] [--kinds sdk,kestrel,...]
                                             runs every server kind as a child process against loadgen, prints Markdown
+                                            (--svg: also draws the comparison as an SVG bar chart)
+              chart --from FILE.md --out FILE.svg [--section HEADING]
+                                            draws that chart from tables already written (default section "## Results")
               micro [BenchmarkDotNet args]  allocation/latency micro-benchmarks (e.g. micro --filter '*')
             """);
     }

@@ -95,6 +95,16 @@ public partial class ReadmeCodeTests
         Assert.Equal(sample, quickStart.Code);
     }
 
+    [Fact]
+    public void Ci_runs_exactly_the_readme_test_command()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var command = Regex.Match(readme, @"Run the whole test suite[^\n]*\n\n```bash\n(?<command>[^\n]+)\n```").Groups["command"].Value;
+        Assert.StartsWith("dotnet test ", command);
+        var ci = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".ci", "run"));
+        Assert.Contains(ci, line => line.TrimStart().StartsWith(command + " ", StringComparison.Ordinal) || line.Trim() == command);
+    }
+
     [Theory]
     [MemberData(nameof(CSharpBlocks))]
     public async Task Readme_csharp_block_compiles(string file, int index)
