@@ -50,6 +50,15 @@ public sealed class ProtocolServer : IAsyncDisposable
     public int ConnectionCount => _host.ActiveConnections;
 
     /// <summary>
+    /// Accepted sockets not yet closed: <see cref="ConnectionCount"/> plus connections being admitted, refused or torn
+    /// down at this instant. Zero means nothing the server accepted is still in flight (for leak tests and drains).
+    /// </summary>
+    public int SocketCount
+    {
+        get { lock (_connections) return _connections.Count; }
+    }
+
+    /// <summary>
     /// Deadlines currently scheduled on the server's timer wheel (idle timeouts, throttle wake-ups, rate checks):
     /// zero once every connection has closed. For health checks and leak tests.
     /// </summary>

@@ -603,6 +603,8 @@ public abstract class Transport
                 catch (Exception ex) { _host.OnCallbackError(protocol, ex, nameof(Protocol.ConnectionLost)); }
                 protocol.Detach();
             }
+            // Uncounted before the admission slot is released, so ConnectionCount never exceeds a [MaxConnections] limit.
+            if (_admitted) _host.OnClosed(reason.Kind);
             if (_admittedBy is { } admitted)
             {
                 _admittedBy = null;
@@ -614,7 +616,6 @@ public abstract class Transport
         {
             _host.PolicyLog.Closed(RemoteEndPoint, closed, reason.Message ?? "policy violation");
         }
-        if (_admitted) _host.OnClosed(reason.Kind);
     }
 
     internal DisconnectReason Reason
