@@ -669,8 +669,10 @@ public abstract class Transport
             SetReason(_peerFinished && reason.Kind == DisconnectKind.LocalClosed ? DisconnectReason.PeerClosed : reason);
             flushed = _output.IsEmpty && !_outputLeased;
             _closeDeadline ??= new CloseDeadline(this);
+            // Under the send lock (the wheel's lock nests inside it, as for throttle wake-ups), so a Finish that
+            // cancels the deadline cannot run between the state change and the scheduling and leave an entry behind.
+            _host.Timers.Schedule(_closeDeadline, _host.Timers.DeadlineAfter(_host.LingerTimeout));
         }
-        _host.Timers.Schedule(_closeDeadline, _host.Timers.DeadlineAfter(_host.LingerTimeout));
         OnReadingResumed(); // wake the receive side: it reads and discards from now on
         if (flushed) ShutdownOutput();
         else OnOutputPending();
