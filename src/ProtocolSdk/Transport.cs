@@ -97,7 +97,7 @@ public abstract class Transport
         get { lock (_sendLock) return _peerFinished; }
     }
 
-    /// <summary>True once the connection is closing or closed: further writes are ignored after it closed.</summary>
+    /// <summary>True once the connection is closing or closed: writes are still sent while a graceful close flushes, and ignored once its FIN went out or the connection closed.</summary>
     public bool IsClosing => Volatile.Read(ref _state) != StateOpen;
 
     /// <summary>The clock this connection's policies use.</summary>
