@@ -38,6 +38,7 @@ public sealed class ProtocolServer : IAsyncDisposable
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _backoff = new AcceptBackoff(_host, options.TimeProvider, LocalEndPoint);
         _descriptors = options.DescriptorBudget ?? DescriptorBudget.Process;
+        _descriptors.WarnIfSmall(_host.Logger);
         _host.Metrics.Register(_host, protocolName, LocalEndPoint.ToString());
         _acceptLoop = AcceptLoopAsync();
     }

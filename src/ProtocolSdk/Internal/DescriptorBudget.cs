@@ -19,9 +19,27 @@ internal sealed class DescriptorBudget
 
     public static readonly DescriptorBudget Process = Create();
 
-    private int _inUse;
+    /// <summary>Below this many sockets the first server's start logs a warning: a high [MaxConnections] Total cannot hold.</summary>
+    public const int WarnBelow = 4096;
 
-    private DescriptorBudget(int capacity) => Capacity = capacity;
+    private int _inUse;
+    private int _warned;
+
+    private DescriptorBudget(int capacity, long limit = -1)
+    {
+        Capacity = capacity;
+        Limit = limit;
+    }
+
+    /// <summary>The soft descriptor limit the budget was made from, or -1 when unknown.</summary>
+    public long Limit { get; }
+
+    /// <summary>Once per process: warns when the budget is small, naming the limit and the connections it allows.</summary>
+    public void WarnIfSmall(Microsoft.Extensions.Logging.ILogger logger)
+    {
+        if (Capacity >= WarnBelow || Interlocked.Exchange(ref _warned, 1) != 0) return;
+        Log.DescriptorBudgetSmall(logger, Limit, Capacity);
+    }
 
     /// <summary>Sockets the servers may hold at once; <see cref="int.MaxValue"/> when the limit is unknown.</summary>
     public int Capacity { get; }
@@ -51,7 +69,7 @@ internal sealed class DescriptorBudget
         int held = CountOpenDescriptors();
         long reserve = Math.Max(MinimumReserve, limit / 8);
         long capacity = Math.Max(1, limit - held - reserve);
-        return new DescriptorBudget((int)Math.Min(capacity, int.MaxValue));
+        return new DescriptorBudget((int)Math.Min(capacity, int.MaxValue), limit);
     }
 
     /// <summary>The soft "Max open files" limit, or -1 when unknown (not Linux, unlimited, unreadable).</summary>

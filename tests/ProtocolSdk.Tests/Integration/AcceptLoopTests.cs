@@ -96,4 +96,18 @@ public class AcceptLoopTests
         Assert.Equal("ok"u8.ToArray(), await Loopback.ReadExactlyAsync(third, 2));
         Assert.Equal(2, server.ConnectionCount);
     }
+
+    [Fact]
+    public async Task A_small_descriptor_budget_is_named_in_one_warning_at_start()
+    {
+        var logs = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var budget = ProtocolSdk.Internal.DescriptorBudget.WithCapacity(142);
+        var options = new ProtocolServerOptions { LoggerFactory = loggerFactory, DescriptorBudget = budget };
+        await using (await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, options)) { }
+        await using (await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, options)) { }
+        var warning = Assert.Single(logs.Entries, e => e.Message.Contains("descriptor limit"));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("at most 142 connections", warning.Message);
+    }
 }
