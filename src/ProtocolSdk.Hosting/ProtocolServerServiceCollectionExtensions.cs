@@ -46,7 +46,8 @@ public static class ProtocolServerServiceCollectionExtensions
     /// <code>
     /// "Resp": {
     ///   "Endpoints": [ { "Address": "127.0.0.1", "Port": 6380 }, "[::1]:6380" ],
-    ///   "Backlog": 512, "ReceiveBufferSize": 16384, "HighWaterMark": 65536, "LowWaterMark": 16384
+    ///   "Backlog": 512, "ReceiveBufferSize": 16384, "HighWaterMark": 65536, "LowWaterMark": 16384,
+    ///   "MaxBufferedBytes": 8388608, "LingerTimeout": "00:00:05", "ShutdownTimeout": "00:00:05"
     /// }
     /// </code>
     /// Each endpoint is either an object with <c>Address</c> (an IP address; default 127.0.0.1) and <c>Port</c>
@@ -121,6 +122,31 @@ internal static class ProtocolServerConfigurationReader
         ReadInt(section, nameof(ProtocolServerHostOptions.ReceiveBufferSize), v => options.ReceiveBufferSize = v);
         ReadInt(section, nameof(ProtocolServerHostOptions.HighWaterMark), v => options.HighWaterMark = v);
         ReadInt(section, nameof(ProtocolServerHostOptions.LowWaterMark), v => options.LowWaterMark = v);
+        ReadLong(section, nameof(ProtocolServerHostOptions.MaxBufferedBytes), v => options.MaxBufferedBytes = v);
+        ReadTimeSpan(section, nameof(ProtocolServerHostOptions.LingerTimeout), v => options.LingerTimeout = v);
+        ReadTimeSpan(section, nameof(ProtocolServerHostOptions.ShutdownTimeout), v => options.ShutdownTimeout = v);
+    }
+
+    private static void ReadLong(IConfiguration section, string key, Action<long> assign)
+    {
+        var entry = section.GetSection(key);
+        if (entry.Value is not { Length: > 0 } text) return;
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value))
+        {
+            throw Invalid(entry.Path, text, "an integer");
+        }
+        assign(value);
+    }
+
+    private static void ReadTimeSpan(IConfiguration section, string key, Action<TimeSpan> assign)
+    {
+        var entry = section.GetSection(key);
+        if (entry.Value is not { Length: > 0 } text) return;
+        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value))
+        {
+            throw Invalid(entry.Path, text, "a time span such as 00:00:05");
+        }
+        assign(value);
     }
 
     private static IPEndPoint ReadEndpoint(IConfigurationSection entry)

@@ -105,7 +105,7 @@ public sealed class TestTransport : Transport
     {
         if (data.IsEmpty) return;
         if (_mediumClosed) return; // a closed socket takes nothing
-        if (PeerFinishedSending) throw new InvalidOperationException("The peer already shut down its sending side.");
+        if (PeerFinishedSending) return; // nothing follows a FIN
         if (_unread.WrittenCount == 0 && ShouldTakeInput && data.Length <= ReadSizeLimit && !InCallback)
         {
             Deliver(data); // the common case: one read takes it all, no copy

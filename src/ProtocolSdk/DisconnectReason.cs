@@ -5,21 +5,21 @@ namespace ProtocolSdk;
 /// <summary>What ended a connection.</summary>
 public enum DisconnectKind
 {
-    /// <summary>The peer closed its side cleanly (end of stream).</summary>
+    /// <summary>The peer closed its side cleanly (end of stream), also when the protocol then closed after a half-close.</summary>
     PeerClosed,
-    /// <summary><see cref="Transport.LoseConnection"/> flushed pending output and closed the connection.</summary>
+    /// <summary><see cref="Transport.LoseConnection"/> flushed pending output and closed the connection (FIN, then linger).</summary>
     LocalClosed,
     /// <summary><see cref="Transport.Abort()"/> closed the connection at once, dropping pending output.</summary>
     Aborted,
     /// <summary>The connection failed at the socket level (reset by the peer, network error).</summary>
     ConnectionError,
-    /// <summary>The idle timeout expired.</summary>
+    /// <summary>The idle timeout expired, or a graceful close could not flush its output within <see cref="ProtocolServerOptions.LingerTimeout"/>.</summary>
     TimedOut,
     /// <summary>A protocol callback threw; <see cref="DisconnectReason.Exception"/> holds the exception.</summary>
     CallbackError,
-    /// <summary>The server was disposed while the connection was open.</summary>
+    /// <summary>The server was disposed while the connection was open (closed gracefully, or aborted after <see cref="ProtocolServerOptions.ShutdownTimeout"/>).</summary>
     ServerShutdown,
-    /// <summary>A policy closed the connection (see <see cref="DisconnectReason.Message"/>).</summary>
+    /// <summary>A policy closed the connection, or its queued output passed <see cref="ProtocolServerOptions.MaxBufferedBytes"/> (see <see cref="DisconnectReason.Message"/>).</summary>
     PolicyViolation,
 }
 

@@ -6,8 +6,9 @@ namespace ProtocolSdk;
 /// high-water mark and resumes it when the buffer drains below the low-water mark.
 /// </summary>
 /// <remarks>
-/// These methods are called on the thread that crossed the mark (a writer or the send loop), while the
-/// transport's send lock is held: they must be quick and must not block.
+/// These methods are called on the thread that crossed the mark (a writer or the send loop), outside the transport's
+/// send lock, so a producer may take its own locks and write from them. One call at a time: Pause and Resume alternate
+/// and arrive in order. They must be quick and must not block.
 /// </remarks>
 public interface IPushProducer
 {

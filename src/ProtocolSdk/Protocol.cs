@@ -127,7 +127,11 @@ public abstract class Protocol
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected virtual void OnPolicyDataReceived(ReadOnlySpan<byte> data) { }
 
-    /// <summary>Policies run for each <see cref="Transport.Write"/>, on the writer's thread, before the bytes are queued.</summary>
+    /// <summary>
+    /// Policies run for each <see cref="Transport.Write"/> the transport accepts for sending, on the writer's thread,
+    /// under the transport's send lock after its state check (so a write that raced a close, or was refused by
+    /// <see cref="ProtocolServerOptions.MaxBufferedBytes"/>, is not reported). Must be quick and must not block.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected virtual void OnPolicyDataWritten(ReadOnlySpan<byte> data) { }
 

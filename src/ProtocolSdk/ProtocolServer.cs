@@ -25,6 +25,7 @@ public sealed class ProtocolServer : IAsyncDisposable
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly AcceptBackoff _backoff;
+    private readonly DescriptorBudget _descriptors;
     private readonly Task _acceptLoop;
     private int _disposed;
 
@@ -36,6 +37,8 @@ public sealed class ProtocolServer : IAsyncDisposable
         _host = ConnectionHost.For(options);
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _backoff = new AcceptBackoff(_host, options.TimeProvider, LocalEndPoint);
+        _descriptors = options.DescriptorBudget ?? DescriptorBudget.Process;
+        _descriptors.WarnIfSmall(_host.Logger);
         _host.Metrics.Register(_host, protocolName, LocalEndPoint.ToString());
         _acceptLoop = AcceptLoopAsync();
     }
@@ -48,6 +51,15 @@ public sealed class ProtocolServer : IAsyncDisposable
     /// being refused by an admission policy at this instant are not counted.
     /// </summary>
     public int ConnectionCount => _host.ActiveConnections;
+
+    /// <summary>
+    /// Accepted sockets not yet closed: <see cref="ConnectionCount"/> plus connections being admitted, refused or torn
+    /// down at this instant. Zero means nothing the server accepted is still in flight (for leak tests and drains).
+    /// </summary>
+    public int SocketCount
+    {
+        get { lock (_connections) return _connections.Count; }
+    }
 
     /// <summary>
     /// Deadlines currently scheduled on the server's timer wheel (idle timeouts, throttle wake-ups, rate checks):
@@ -124,6 +136,19 @@ public sealed class ProtocolServer : IAsyncDisposable
         var stopping = _stopAccepting.Token;
         while (!stopping.IsCancellationRequested)
         {
+            if (!_descriptors.TryTake())
+            {
+                // At the process's descriptor budget: leave the rest to the runtime; the backlog holds new clients.
+                try
+                {
+                    await _backoff.PausedAsync(_descriptors, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
+            }
             Socket socket;
             try
             {
@@ -133,10 +158,12 @@ public sealed class ProtocolServer : IAsyncDisposable
             }
             catch (Exception) when (stopping.IsCancellationRequested || Volatile.Read(ref _disposed) != 0)
             {
+                _descriptors.Return();
                 return;
             }
             catch (Exception ex)
             {
+                _descriptors.Return();
                 try
                 {
                     await _backoff.FailedAsync(ex, stopping).ConfigureAwait(false);
@@ -162,6 +189,7 @@ public sealed class ProtocolServer : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             socket.Dispose(); // the peer left before we looked at it
+            _descriptors.Return();
             return;
         }
 
@@ -170,6 +198,7 @@ public sealed class ProtocolServer : IAsyncDisposable
             if (Volatile.Read(ref _disposed) != 0)
             {
                 socket.Dispose();
+                _descriptors.Return();
                 return;
             }
             _connections.Add(transport);
@@ -206,6 +235,7 @@ public sealed class ProtocolServer : IAsyncDisposable
             lock (_connections)
             {
                 _connections.Remove(transport);
+                _descriptors.Return(); // the socket is closed by now
                 last = _connections.Count == 0 && Volatile.Read(ref _disposed) != 0;
             }
             if (last) _drained.TrySetResult();

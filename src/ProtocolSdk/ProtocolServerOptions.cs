@@ -60,6 +60,9 @@ public sealed class ProtocolServerOptions
     /// <summary>Test seam: replaces the listener's accept call (to inject accept failures).</summary>
     internal Func<System.Net.Sockets.Socket, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask<System.Net.Sockets.Socket>>? AcceptSocket { get; set; }
 
+    /// <summary>Test seam: the descriptor budget accepted sockets count against (default: the process's).</summary>
+    internal ProtocolSdk.Internal.DescriptorBudget? DescriptorBudget { get; set; }
+
     internal void Validate()
     {
         if (TimeProvider is null) throw new ArgumentException("TimeProvider must not be null.", nameof(TimeProvider));

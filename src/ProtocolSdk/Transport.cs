@@ -99,7 +99,7 @@ public abstract class Transport
         get { lock (_sendLock) return _peerFinished; }
     }
 
-    /// <summary>True once the connection is closing or closed: further writes are ignored after it closed.</summary>
+    /// <summary>True once the connection is closing or closed: writes are still sent while a graceful close flushes, and ignored once its FIN went out or the connection closed.</summary>
     public bool IsClosing => Volatile.Read(ref _state) != StateOpen;
 
     /// <summary>The clock this connection's policies use.</summary>
@@ -621,6 +621,8 @@ public abstract class Transport
                 catch (Exception ex) { _host.OnCallbackError(protocol, ex, nameof(Protocol.ConnectionLost)); }
                 protocol.Detach();
             }
+            // Uncounted before the admission slot is released, so ConnectionCount never exceeds a [MaxConnections] limit.
+            if (_admitted) _host.OnClosed(reason.Kind);
             if (_admittedBy is { } admitted)
             {
                 _admittedBy = null;
@@ -632,7 +634,6 @@ public abstract class Transport
         {
             _host.PolicyLog.Closed(RemoteEndPoint, closed, reason.Message ?? "policy violation");
         }
-        if (_admitted) _host.OnClosed(reason.Kind);
     }
 
     internal DisconnectReason Reason
@@ -725,8 +726,10 @@ public abstract class Transport
             SetReason(_peerFinished && reason.Kind == DisconnectKind.LocalClosed ? DisconnectReason.PeerClosed : reason);
             flushed = _output.IsEmpty && !_outputLeased;
             _closeDeadline ??= new CloseDeadline(this);
+            // Under the send lock (the wheel's lock nests inside it, as for throttle wake-ups), so a Finish that
+            // cancels the deadline cannot run between the state change and the scheduling and leave an entry behind.
+            _host.Timers.Schedule(_closeDeadline, _host.Timers.DeadlineAfter(_host.LingerTimeout));
         }
-        _host.Timers.Schedule(_closeDeadline, _host.Timers.DeadlineAfter(_host.LingerTimeout));
         OnReadingResumed(); // wake the receive side: it reads and discards from now on
         if (flushed) ShutdownOutput();
         else OnOutputPending();

@@ -16,6 +16,8 @@ public class HostingTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddLogging();
+        // Clients in these tests stay open through the host's stop: keep the graceful part of the shutdown short.
+        builder.Services.ConfigureAll<ProtocolServerHostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
         return builder;
     }
 
@@ -66,6 +68,39 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task Host_stop_closes_connections_gracefully_with_a_clean_end_of_stream()
+    {
+        var events = new Events { Greeting = "welcome" };
+        var builder = NewBuilder();
+        builder.Services.AddSingleton(events);
+        builder.Services.AddProtocolServer(sp => new TrackingProtocol(sp.GetRequiredService<Events>()), o =>
+        {
+            o.Endpoints.Add(AnyLoopbackPort);
+            o.ShutdownTimeout = TimeSpan.FromSeconds(20); // long: the well-behaved client must end it sooner
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var endpoint = host.Services.GetRequiredService<ProtocolServerHost<TrackingProtocol>>().LocalEndPoints[0];
+        using var client = await Net.ConnectAsync(endpoint);
+        Assert.Equal("welcome"u8.ToArray(), await Net.ReadExactlyAsync(client, 7));
+        await events.Made.Task.WaitAsync(Net.Timeout);
+
+        // The client reads to the end of stream and closes, as a well-behaved peer does.
+        var clientSide = Task.Run(async () =>
+        {
+            var buffer = new byte[64];
+            int n = await client.ReceiveAsync(buffer, SocketFlags.None);
+            client.Dispose();
+            return n;
+        });
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await host.StopAsync(CancellationToken.None).WaitAsync(Net.Timeout);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"stop took {stopwatch.Elapsed}: it waited for ShutdownTimeout");
+        Assert.Equal(0, await clientSide); // a clean end of stream, not a reset
+        Assert.Equal(DisconnectKind.ServerShutdown, (await events.Lost.Task).Kind);
+    }
+
+    [Fact]
     public async Task Configuration_section_binds_endpoints_and_settings()
     {
         var builder = NewBuilder();
@@ -78,6 +113,9 @@ public class HostingTests
             ["Servers:Echo:ReceiveBufferSize"] = "4096",
             ["Servers:Echo:HighWaterMark"] = "131072",
             ["Servers:Echo:LowWaterMark"] = "1024",
+            ["Servers:Echo:MaxBufferedBytes"] = "2097152",
+            ["Servers:Echo:LingerTimeout"] = "00:00:02",
+            ["Servers:Echo:ShutdownTimeout"] = "00:00:01.500",
         });
         builder.Services.AddProtocolServer<EchoProtocol>(builder.Configuration.GetSection("Servers:Echo"));
         using var host = builder.Build();
@@ -89,6 +127,9 @@ public class HostingTests
         Assert.Equal(4096, options.ReceiveBufferSize);
         Assert.Equal(131072, options.HighWaterMark);
         Assert.Equal(1024, options.LowWaterMark);
+        Assert.Equal(2097152, options.MaxBufferedBytes);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.LingerTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), options.ShutdownTimeout);
 
         await host.StartAsync();
         var server = host.Services.GetRequiredService<ProtocolServerHost<EchoProtocol>>();

@@ -85,7 +85,7 @@ public class SoakTests(ITestOutputHelper output)
         }
         await Task.WhenAll(workers).WithTimeout("churn workers stop");
 
-        await Net.WaitUntilAsync(() => server.ConnectionCount == 0 && lifecycle.Live == 0, "all connections closed");
+        await Net.WaitUntilAsync(() => server.ConnectionCount == 0 && server.SocketCount == 0 && lifecycle.Live == 0, "all connections closed");
         await Net.WaitUntilAsync(() => ServerProbe.PendingTimers(server) == 0, "timer wheel empty");
         Proc.FullGc();
         long rssEnd = Proc.RssKb();

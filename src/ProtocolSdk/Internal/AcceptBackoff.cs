@@ -43,6 +43,18 @@ internal sealed class AcceptBackoff
         Interlocked.Increment(ref _totalErrors);
         string name = error is SocketException socketError ? socketError.SocketErrorCode.ToString() : error.GetType().Name;
         _host.Metrics.AcceptFailed(name);
+        return WaitAsync(name, stopping);
+    }
+
+    /// <summary>Accepting is paused because the process's descriptor budget is spent: wait as after an error.</summary>
+    public Task PausedAsync(DescriptorBudget budget, CancellationToken stopping)
+    {
+        _host.Metrics.AcceptPaused();
+        return WaitAsync($"descriptor budget of {budget.Capacity} sockets reached", stopping);
+    }
+
+    private Task WaitAsync(string name, CancellationToken stopping)
+    {
         _delay = _delay == TimeSpan.Zero ? FirstDelay : TimeSpan.FromTicks(Math.Min(_delay.Ticks * 2, MaxDelay.Ticks));
 
         _errorsSinceLog++;

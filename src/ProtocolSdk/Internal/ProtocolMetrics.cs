@@ -36,7 +36,7 @@ internal sealed class ProtocolMetrics
         _timeouts = _meter.CreateCounter<long>("protocolsdk.timeouts", "{timeout}", "Idle timeouts fired.");
         _throttlePauses = _meter.CreateCounter<long>("protocolsdk.throttle.pauses", "{pause}", "Reads paused by a read throttle.");
         _outputOverflows = _meter.CreateCounter<long>("protocolsdk.output.overflows", "{connection}", "Connections aborted because their queued output passed MaxBufferedBytes.");
-        _acceptErrors = _meter.CreateCounter<long>("protocolsdk.accept.errors", "{error}", "Failed accept calls; tag 'error' is the SocketError.");
+        _acceptErrors = _meter.CreateCounter<long>("protocolsdk.accept.errors", "{error}", "Failed accept calls, and accept pauses at the descriptor budget; tag 'error' is the SocketError or 'DescriptorBudget'.");
         _closed = _meter.CreateCounter<long>("protocolsdk.connections.closed", "{connection}", "Connections closed after ConnectionMade; tag 'reason' is the DisconnectKind.");
     }
 
@@ -71,6 +71,8 @@ internal sealed class ProtocolMetrics
     public void Accepted() => _accepted.Add(1);
 
     public void OutputOverflowed() => _outputOverflows.Add(1);
+
+    public void AcceptPaused() => _acceptErrors.Add(1, new KeyValuePair<string, object?>("error", "DescriptorBudget"));
 
     public void AcceptFailed(string error) => _acceptErrors.Add(1, new KeyValuePair<string, object?>("error", error));
 

@@ -98,6 +98,24 @@ internal static class Net
     }
 
     /// <summary>Bounded wait on a condition (polls every 5 ms).</summary>
+    /// <summary>
+    /// Connects and expects a refusal: closed without a byte. The refusal's reset may beat the handshake, so a connect
+    /// that fails with ConnectionReset counts as refused too. Returns the bytes the server sent (0 when refused).
+    /// </summary>
+    public static async Task<long> RefusedBytesAsync(IPEndPoint server, IPAddress? from = null)
+    {
+        Socket socket;
+        try
+        {
+            socket = await ConnectAsync(server, from);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return 0;
+        }
+        using (socket) return (await DrainAsync(socket)).Bytes;
+    }
+
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
         var sw = Stopwatch.StartNew();

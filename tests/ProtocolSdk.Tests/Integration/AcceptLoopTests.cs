@@ -72,4 +72,42 @@ public class AcceptLoopTests
         Assert.Equal("ok"u8.ToArray(), await Loopback.ReadExactlyAsync(client, 2));
         Assert.Equal(1, server.AcceptErrors);
     }
+
+    [Fact]
+    public async Task At_its_descriptor_budget_the_server_pauses_accepting_and_serves_the_waiting_client_once_a_socket_closes()
+    {
+        var budget = ProtocolSdk.Internal.DescriptorBudget.WithCapacity(2);
+        await using var server = await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, new ProtocolServerOptions { DescriptorBudget = budget });
+        var first = await Loopback.ConnectAsync(server.LocalEndPoint);
+        using var second = await Loopback.ConnectAsync(server.LocalEndPoint);
+        foreach (var c in new[] { first, second })
+        {
+            await c.SendAsync("ok"u8.ToArray(), SocketFlags.None);
+            Assert.Equal("ok"u8.ToArray(), await Loopback.ReadExactlyAsync(c, 2));
+        }
+
+        // The third waits in the kernel backlog: connected, but the server does not take it while the budget is spent.
+        using var third = await Loopback.ConnectAsync(server.LocalEndPoint);
+        await third.SendAsync("ok"u8.ToArray(), SocketFlags.None);
+        await Loopback.WaitUntilAsync(() => server.AcceptErrors == 0 && budget.InUse == 2, "budget spent");
+        Assert.Equal(2, server.SocketCount);
+
+        first.Dispose(); // one socket closes: the server resumes accepting (within the 1 s backoff cap)
+        Assert.Equal("ok"u8.ToArray(), await Loopback.ReadExactlyAsync(third, 2));
+        Assert.Equal(2, server.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task A_small_descriptor_budget_is_named_in_one_warning_at_start()
+    {
+        var logs = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var budget = ProtocolSdk.Internal.DescriptorBudget.WithCapacity(142);
+        var options = new ProtocolServerOptions { LoggerFactory = loggerFactory, DescriptorBudget = budget };
+        await using (await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, options)) { }
+        await using (await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, options)) { }
+        var warning = Assert.Single(logs.Entries, e => e.Message.Contains("descriptor limit"));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("at most 142 connections", warning.Message);
+    }
 }

@@ -135,6 +135,18 @@ public class GracefulCloseTests
     }
 
     [Fact]
+    public void A_ReadConnectionLost_that_throws_closes_with_CallbackError_carrying_the_exception()
+    {
+        using var host = new ProtocolTestHost();
+        var protocol = new ThrowsOnHalfClose();
+        var conn = host.Connect(protocol);
+        conn.ShutdownSend();
+        Assert.Equal(1, conn.Transport.ConnectionLostCount);
+        Assert.Equal(DisconnectKind.CallbackError, conn.Transport.LostReason!.Value.Kind);
+        Assert.Same(protocol.Thrown, conn.Transport.LostReason!.Value.Exception);
+    }
+
+    [Fact]
     public void The_default_ReadConnectionLost_closes_like_before_through_generated_policy_code()
     {
         using var host = new ProtocolTestHost();
@@ -247,6 +259,12 @@ public class GracefulCloseTests
     {
         public long Received;
         public override void DataReceived(ReadOnlySpan<byte> data) => Received += data.Length;
+    }
+
+    private sealed class ThrowsOnHalfClose : Protocol
+    {
+        public readonly InvalidOperationException Thrown = new("half-close boom");
+        public override void ReadConnectionLost() => throw Thrown;
     }
 
     private sealed class HalfCloseable : Protocol
