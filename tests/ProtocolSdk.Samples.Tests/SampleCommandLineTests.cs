@@ -93,6 +93,34 @@ public class SampleCommandLineTests
     }
 
     [Fact]
+    public async Task Quick_start_serves_without_a_terminal_until_SIGTERM()
+    {
+        // stdin is closed (as under systemd or docker): the old Console.ReadLine() version exited at once.
+        using var process = SampleProcess.Start("QuickStart");
+        string banner = await process.WaitForLineAsync(line => line.StartsWith("listening on ", StringComparison.Ordinal), Timeout);
+        Assert.Equal("listening on 127.0.0.1:7000; try: nc 127.0.0.1 7000", banner);
+
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            using var cts = new CancellationTokenSource(Timeout);
+            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 7000), cts.Token);
+            await client.SendAsync("still here\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
+            var reply = new byte[256];
+            int length = 0;
+            while (!System.Text.Encoding.ASCII.GetString(reply, 0, length).Contains("STILL HERE\r\n"))
+            {
+                int n = await client.ReceiveAsync(reply.AsMemory(length), SocketFlags.None, cts.Token);
+                Assert.True(n > 0, "the quick start closed the connection");
+                length += n;
+            }
+        }
+
+        process.SendSigterm();
+        Assert.Equal(0, await process.WaitForExitAsync(Timeout));
+        Assert.Equal("", process.StandardError);
+    }
+
+    [Fact]
     public async Task Host_option_is_used_and_a_bad_one_is_a_usage_error()
     {
         using (var process = SampleProcess.Start("Echo", "--host", "::1", "--port", "0"))
