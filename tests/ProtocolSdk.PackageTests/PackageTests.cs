@@ -138,6 +138,33 @@ public sealed class PackageTests : IClassFixture<PackageFeedFixture>
         Assert.True(build.Output.Contains("PSDK003", StringComparison.Ordinal), "PSDK003 (non-positive timeout) not reported: " + build.Describe());
     }
 
+    [Fact]
+    public void Readme_nuget_config_and_quick_start_work_as_pasted_next_to_the_app()
+    {
+        // What the README says, word for word: pack into ./feed next to the app, put its nuget.config beside the
+        // .csproj, and the quick start builds against the package (warnings as errors, the packaged generator).
+        string readme = File.ReadAllText(Path.Combine(_feed.RepositoryRoot, "README.md"));
+        string nugetConfig = System.Text.RegularExpressions.Regex.Match(readme, "```xml\n(?<xml><\\?xml[^`]*?<packageSources>.*?)```",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Groups["xml"].Value;
+        Assert.Contains("value=\"feed\"", nugetConfig);
+        string quickStart = System.Text.RegularExpressions.Regex.Match(readme, "```csharp\n(?<code>.*?)```",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Groups["code"].Value;
+        Assert.Contains("ShoutProtocol", quickStart);
+
+        string directory = _feed.WriteConsumer("ReadmeConsumer", ConsumerProject(), new Dictionary<string, string>
+        {
+            ["Program.cs"] = quickStart,
+            ["nuget.config"] = nugetConfig, // replaces the fixture's absolute-path config
+        });
+        string feed = Directory.CreateDirectory(Path.Combine(directory, "feed")).FullName;
+        foreach (string package in Directory.GetFiles(_feed.Feed, "*.nupkg")) File.Copy(package, Path.Combine(feed, Path.GetFileName(package)));
+
+        ChildResult build = ChildProcess.RunDotnet(directory, ConsumerTimeout, _feed.ConsumerEnvironment, "build", "-c", "Release");
+        _output.WriteLine(build.Describe());
+        Assert.True(build.ExitCode == 0, build.Describe());
+        Assert.True(Directory.Exists(Path.Combine(_feed.PackagesFolder, "protocolsdk", _feed.Version.ToLowerInvariant())), build.Describe());
+    }
+
     private string ConsumerProject() => $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>

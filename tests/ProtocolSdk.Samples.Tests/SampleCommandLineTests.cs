@@ -63,6 +63,64 @@ public class SampleCommandLineTests
     }
 
     [Fact]
+    public async Task Stats_show_what_the_policies_refused_and_closed()
+    {
+        using var process = SampleProcess.Start("Chat", "--port", "0", "--stats");
+        string banner = await process.WaitForLineAsync(line => line.Contains(" listening on "), Timeout);
+        var endpoint = new IPEndPoint(IPAddress.Loopback, int.Parse(Regex.Match(banner, @"127\.0\.0\.1:(\d+)").Groups[1].Value));
+
+        var clients = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 9; i++) // [MaxConnections(PerPeer = 8)]: the ninth from this address is refused
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                using var cts = new CancellationTokenSource(Timeout);
+                await client.ConnectAsync(endpoint, cts.Token);
+            }
+            await clients[0].SendAsync(new byte[2000], SocketFlags.None); // over [LineFraming(MaxLength = 1024)]: closed by the policy
+
+            string stats = await process.WaitForLineAsync(line => line.Contains("closed by policy 1 "), Timeout);
+            Assert.Matches(@"\| rejected 1 \(.+: 1\) \| closed by policy 1 \(PolicyViolation: 1\)$", stats);
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+        process.SendSigterm();
+        Assert.Equal(0, await process.WaitForExitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Quick_start_serves_without_a_terminal_until_SIGTERM()
+    {
+        // stdin is closed (as under systemd or docker): the old Console.ReadLine() version exited at once.
+        using var process = SampleProcess.Start("QuickStart");
+        string banner = await process.WaitForLineAsync(line => line.StartsWith("listening on ", StringComparison.Ordinal), Timeout);
+        Assert.Equal("listening on 127.0.0.1:7000; try: nc 127.0.0.1 7000", banner);
+
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            using var cts = new CancellationTokenSource(Timeout);
+            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 7000), cts.Token);
+            await client.SendAsync("still here\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
+            var reply = new byte[256];
+            int length = 0;
+            while (!System.Text.Encoding.ASCII.GetString(reply, 0, length).Contains("STILL HERE\r\n"))
+            {
+                int n = await client.ReceiveAsync(reply.AsMemory(length), SocketFlags.None, cts.Token);
+                Assert.True(n > 0, "the quick start closed the connection");
+                length += n;
+            }
+        }
+
+        process.SendSigterm();
+        Assert.Equal(0, await process.WaitForExitAsync(Timeout));
+        Assert.Equal("", process.StandardError);
+    }
+
+    [Fact]
     public async Task Host_option_is_used_and_a_bad_one_is_a_usage_error()
     {
         using (var process = SampleProcess.Start("Echo", "--host", "::1", "--port", "0"))
