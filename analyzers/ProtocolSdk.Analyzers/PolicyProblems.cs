@@ -3,6 +3,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using ProtocolSdk.Generators.Model;
 using ProtocolSdk.Roslyn.Policies;
 
 namespace ProtocolSdk.Analyzers;
@@ -20,6 +21,22 @@ internal static class PolicyProblems
         var context = new PolicyContext(symbols.Compilation, type, symbols.Protocol);
         foreach (var (spec, attribute) in ProtocolRules.PolicyAttributes(type)) spec.Read(attribute, context, problems);
         return problems;
+    }
+
+    /// <summary>The checked model of <paramref name="type"/>'s <typeparamref name="TModel"/> policy (the spec's reading), or null when absent or invalid.</summary>
+    public static TModel? Model<TModel>(INamedTypeSymbol type, ProtocolSdkSymbols symbols, out AttributeData? attribute) where TModel : PolicyModel
+    {
+        var context = new PolicyContext(symbols.Compilation, type, symbols.Protocol);
+        foreach (var (spec, candidate) in ProtocolRules.PolicyAttributes(type))
+        {
+            if (spec.Read(candidate, context, new List<PolicyProblem>()) is TModel model)
+            {
+                attribute = candidate;
+                return model;
+            }
+        }
+        attribute = null;
+        return null;
     }
 
     /// <summary>The class-level problems of <paramref name="type"/> (framing, inheritance); none for a class that is not a Protocol.</summary>

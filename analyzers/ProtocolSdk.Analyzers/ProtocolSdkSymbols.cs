@@ -77,48 +77,6 @@ internal sealed class ProtocolSdkSymbols
         return result;
     }
 
-    public bool IsFramingAttribute(INamedTypeSymbol? attributeClass) =>
-        attributeClass is not null &&
-        (SymbolEqualityComparer.Default.Equals(attributeClass, LineFraming) || SymbolEqualityComparer.Default.Equals(attributeClass, LengthPrefixFraming));
-
-    /// <summary>The framing attributes applied to <paramref name="type"/>, in source order.</summary>
-    public List<AttributeData> GetFramingAttributes(INamedTypeSymbol type)
-    {
-        var result = new List<AttributeData>();
-        foreach (var a in type.GetAttributes())
-        {
-            if (IsFramingAttribute(a.AttributeClass)) result.Add(a);
-        }
-        return result;
-    }
-
-    /// <summary>True when the method overrides (directly or through intermediate overrides) a member of Protocol.</summary>
-    public bool OverridesProtocolMember(IMethodSymbol method)
-    {
-        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-        {
-            if (SymbolEqualityComparer.Default.Equals(overridden.ContainingType, Protocol)) return true;
-        }
-        return false;
-    }
-
-    /// <summary>A <c>(ReadOnlySpan&lt;byte&gt;)</c> parameter list.</summary>
-    public static bool TakesByteSpan(IMethodSymbol method) =>
-        method.Parameters.Length == 1 &&
-        method.Parameters[0].Type is INamedTypeSymbol { Name: "ReadOnlySpan", TypeArguments.Length: 1 } span &&
-        span.ContainingNamespace.ToDisplayString() == "System" &&
-        span.TypeArguments[0].SpecialType == SpecialType.System_Byte;
-
-    public AttributeData? Find(INamedTypeSymbol type, INamedTypeSymbol? attribute)
-    {
-        if (attribute is null) return null;
-        foreach (var a in type.GetAttributes())
-        {
-            if (SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute)) return a;
-        }
-        return null;
-    }
-
     public bool DerivesFromProtocol(ITypeSymbol? type)
     {
         for (var t = type?.BaseType; t is not null; t = t.BaseType)
@@ -170,38 +128,4 @@ internal sealed class ProtocolSdkSymbols
         }
         return fallback.Locations.FirstOrDefault() ?? Location.None;
     }
-
-    public static bool TryGetNamed(AttributeData attribute, string name, out TypedConstant value)
-    {
-        foreach (var pair in attribute.NamedArguments)
-        {
-            if (pair.Key == name)
-            {
-                value = pair.Value;
-                return true;
-            }
-        }
-        value = default;
-        return false;
-    }
-
-    /// <summary>A named integral argument as long, or null when not set (or not a constant).</summary>
-    public static long? NamedInteger(AttributeData attribute, string name)
-    {
-        if (!TryGetNamed(attribute, name, out var c) || c.Kind != TypedConstantKind.Primitive || c.Value is null) return null;
-        return c.Value switch
-        {
-            int i => i,
-            long l => l,
-            short s => s,
-            sbyte sb => sb,
-            byte b => b,
-            ushort us => us,
-            uint ui => ui,
-            _ => null,
-        };
-    }
-
-    public static bool HasErrors(AttributeData attribute) =>
-        attribute.AttributeClass is null or { TypeKind: TypeKind.Error } || attribute.AttributeConstructor is null;
 }

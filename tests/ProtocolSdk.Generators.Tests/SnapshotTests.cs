@@ -289,4 +289,34 @@ public class SnapshotTests
         [Timeout(1)]
         public sealed partial class @class : Protocol { }
         """));
+
+    /// <summary>
+    /// Issue #10: a derived class's hooks call its base class's (admission first, tear-down last), so an inherited
+    /// [Timeout(2)] and the derived [MaxConnections] and [LogTraffic] all hold; a rejection releases the base's count too.
+    /// </summary>
+    [Fact]
+    public void Derived_class_composes_with_its_base_class()
+    {
+        var (result, output) = GeneratorHarness.Run(Usings + """
+            namespace App;
+            [Timeout(2), PeerFilter(Deny = new[] { "10.0.0.0/8" })]
+            public partial class Base : Protocol { }
+            [MaxConnections(Total = 3), LogTraffic]
+            public sealed partial class Chat : Base { }
+            """);
+        GeneratorHarness.AssertCompilesClean(output);
+        Assert.Equal(["App.Base.Policies.g.cs", "App.Chat.Policies.g.cs"], result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        SnapshotAssert.Matches(result.GeneratedSources.Single(s => s.HintName == "App.Chat.Policies.g.cs").SourceText.ToString());
+    }
+
+    /// <summary>Issue #10: a framed protocol that only sends needs no MessageReceived; the generated code compiles.</summary>
+    [Fact]
+    public void Send_only_framing_without_MessageReceived() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Feed.Policies.g.cs", Usings + """
+        namespace App;
+        [LengthPrefixFraming(PrefixBytes = 2, MaxLength = 1000)]
+        public sealed partial class Feed : Protocol
+        {
+            public override void ConnectionMade() => SendMessage("hello"u8);
+        }
+        """));
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using ProtocolSdk.Generators.Model;
 
 namespace ProtocolSdk.Analyzers.Rules;
 
@@ -38,11 +39,12 @@ public sealed class PSDK009UnboundedBufferingAnalyzer : ProtocolTypeAnalyzer
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;
-        var attribute = symbols.Find(type, symbols.Throttle);
-        if (attribute is null || ProtocolSdkSymbols.HasErrors(attribute)) return;
-        long write = ProtocolSdkSymbols.NamedInteger(attribute, "WriteBytesPerSecond") ?? 0;
-        if (write <= 0) return; // no write limit, or PSDK003's business
-        long burst = ProtocolSdkSymbols.NamedInteger(attribute, "BurstBytes") ?? 0;
+        // The Throttle spec's reading (shared with the generator): invalid values are PSDK003's business.
+        var model = PolicyProblems.Model<ThrottleModel>(type, symbols, out var attribute);
+        if (model is null || attribute is null) return;
+        long write = model.WriteBytesPerSecond;
+        if (write <= 0) return; // no write limit
+        long burst = model.BurstBytes;
         string typeName = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
 
         if (write < MinWriteBytesPerSecond)

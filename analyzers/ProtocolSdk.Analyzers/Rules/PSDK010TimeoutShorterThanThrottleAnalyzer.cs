@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using ProtocolSdk.Generators.Model;
 
 namespace ProtocolSdk.Analyzers.Rules;
 
@@ -23,17 +24,14 @@ public sealed class PSDK010TimeoutShorterThanThrottleAnalyzer : ProtocolTypeAnal
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class) return;
-        var timeout = symbols.Find(type, symbols.Timeout);
-        var throttle = symbols.Find(type, symbols.Throttle);
-        if (timeout is null || throttle is null || ProtocolSdkSymbols.HasErrors(timeout) || ProtocolSdkSymbols.HasErrors(throttle)) return;
-        if (timeout.ConstructorArguments.Length != 1 || timeout.ConstructorArguments[0].Value is null) return;
-
-        double seconds = Convert.ToDouble(timeout.ConstructorArguments[0].Value, CultureInfo.InvariantCulture);
-        if (double.IsNaN(seconds) || double.IsInfinity(seconds) || seconds <= 0) return; // PSDK003
-        long read = ProtocolSdkSymbols.NamedInteger(throttle, "ReadBytesPerSecond") ?? 0;
-        long burst = ProtocolSdkSymbols.NamedInteger(throttle, "BurstBytes") ?? 0;
-        if (read <= 0 || burst < 0) return;
-        long effectiveBurst = burst == 0 ? read : burst;
+        // The specs' readings (shared with the generator): invalid values are PSDK003's business.
+        var timeoutModel = PolicyProblems.Model<TimeoutModel>(type, symbols, out var timeout);
+        var throttleModel = PolicyProblems.Model<ThrottleModel>(type, symbols, out _);
+        if (timeoutModel is null || timeout is null || throttleModel is null) return;
+        double seconds = (double)timeoutModel.Ticks / TimeSpan.TicksPerSecond;
+        long read = throttleModel.ReadBytesPerSecond;
+        if (read <= 0) return;
+        long effectiveBurst = throttleModel.BurstBytes == 0 ? read : throttleModel.BurstBytes;
         double needed = (double)effectiveBurst / read;
         if (seconds >= needed) return;
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
 
 namespace ProtocolSdk.Roslyn.Policies;
 
@@ -18,6 +19,21 @@ internal static class PolicyCatalog
         new LengthPrefixFramingSpec(),
         new PeerFilterSpec(),
         new MinDataRateSpec());
+
+    /// <summary>The spec of <paramref name="attributeClass"/> when it is one of the policy attributes (top-level in namespace ProtocolSdk), else null. Allocation-free.</summary>
+    public static PolicySpec? Find(INamedTypeSymbol attributeClass)
+    {
+        if (attributeClass.ContainingType is not null ||
+            attributeClass.ContainingNamespace is not { Name: "ProtocolSdk", ContainingNamespace.IsGlobalNamespace: true })
+        {
+            return null;
+        }
+        foreach (var spec in All)
+        {
+            if (spec.ClassName == attributeClass.MetadataName) return spec;
+        }
+        return null;
+    }
 
     /// <summary>The spec of the attribute with this metadata name (e.g. <c>ProtocolSdk.TimeoutAttribute</c>), or null.</summary>
     public static PolicySpec? Find(string metadataName)

@@ -16,12 +16,16 @@ internal abstract class PolicySpec
     protected PolicySpec(string name, string ruleId)
     {
         Name = name;
-        MetadataName = "ProtocolSdk." + name + "Attribute";
+        ClassName = name + "Attribute";
+        MetadataName = "ProtocolSdk." + ClassName;
         RuleId = ruleId;
     }
 
     /// <summary>The attribute as written without its suffix: <c>Throttle</c>.</summary>
     public string Name { get; }
+
+    /// <summary>E.g. <c>ThrottleAttribute</c>.</summary>
+    public string ClassName { get; }
 
     /// <summary>E.g. <c>ProtocolSdk.ThrottleAttribute</c>.</summary>
     public string MetadataName { get; }

@@ -26,7 +26,7 @@ internal static class ProtocolRules
         var result = new List<(PolicySpec, AttributeData)>();
         foreach (var attribute in type.GetAttributes())
         {
-            if (attribute.AttributeClass is { } cls && PolicyCatalog.Find(cls.ToDisplayString()) is { } spec) result.Add((spec, attribute));
+            if (attribute.AttributeClass is { } cls && PolicyCatalog.Find(cls) is { } spec) result.Add((spec, attribute));
         }
         return result;
     }

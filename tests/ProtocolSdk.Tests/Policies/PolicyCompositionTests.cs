@@ -83,8 +83,25 @@ public struct ThrowOnLost : IConnectionPolicy
 [Throttle(ReadBytesPerSecond = 1000, Scope = ThrottleScope.PerPeer), MinDataRate(BytesPerSecond = 1), UsePolicy(typeof(ThrowOnLost))]
 public sealed partial class ThrowingTearDown : TracingProtocol { }
 
+/// <summary>Send-only: no MessageReceived, whatever the peer sends is framed and dropped.</summary>
+[LengthPrefixFraming(PrefixBytes = 1, MaxLength = 100)]
+public sealed partial class SendOnlyFeed : Protocol
+{
+    public override void ConnectionMade() => SendMessage("hi"u8);
+}
+
 public class PolicyCompositionTests
 {
+    [Fact]
+    public void A_send_only_framed_protocol_without_MessageReceived_sends_and_ignores_input()
+    {
+        using var host = new ProtocolTestHost();
+        var connection = host.Connect(new SendOnlyFeed());
+        Assert.Equal(new byte[] { 2, (byte)'h', (byte)'i' }, connection.Transport.Written.ToArray());
+        connection.Send(new byte[] { 3, 1, 2, 3, 1 });
+        Assert.False(connection.IsClosed);
+    }
+
     [Fact]
     public void Total_3_with_PerPeer_0_admits_three_from_one_address_and_rejects_the_fourth()
     {
