@@ -106,7 +106,10 @@ public class PerformanceTests(ITestOutputHelper output)
         }
         output.WriteLine(report.ToString());
         Console.WriteLine(report.ToString());
-        Assert.True(elapsed < TimeSpan.FromSeconds(30), "pathologically slow: " + elapsed);
+        // Not a speed claim (docs/diagnostics/README.md has the measured figures): a guard against a rule that blows up,
+        // e.g. one that goes quadratic in the number of classes. Relative to the baseline measured just before, so a
+        // loaded machine (both runs slow down together) does not fail it; the rules cost about a tenth of the baseline.
+        Assert.True(elapsed < baseline * 4, $"pathologically slow: {elapsed} against a baseline of {baseline}");
     }
 
     /// <summary>Test-only baseline analyzer (not exported: no [DiagnosticAnalyzer], so the RS10xx packaging rules do not apply).</summary>

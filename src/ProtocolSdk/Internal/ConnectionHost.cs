@@ -156,6 +156,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The descriptor limit (ulimit -n) is {Limit}: this process accepts at most {Sockets} connections at once (a [MaxConnections] Total above that cannot hold); raise the limit for more.")]
     public static partial void DescriptorBudgetSmall(ILogger logger, long limit, int sockets);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "[MaxConnections] Total = {Total} cannot hold: the descriptor limit (ulimit -n {Limit}) lets this process hold at most {Sockets} connections; raise the limit or lower Total.")]
+    public static partial void TotalAboveDescriptorBudget(ILogger logger, int total, long limit, int sockets);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Accepting connections on {EndPoint} failed {Count} time(s) in the last {Seconds:0} s ({Error}); backing off {DelayMs} ms.")]
     public static partial void AcceptFailing(ILogger logger, IPEndPoint endPoint, int count, double seconds, string error, long delayMs);
 }

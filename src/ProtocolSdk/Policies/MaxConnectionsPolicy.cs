@@ -21,7 +21,16 @@ public sealed class MaxConnectionsPolicy
         Total = total;
         PerPeer = perPeer;
         IPv6PrefixLength = ipv6PrefixLength;
+        // Built once: a refusal names the limit (it is logged and is the metric's reason tag) without allocating.
+        TotalRefusal = "total connection limit (" + total.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+        PerPeerRefusal = "per-peer connection limit (" + perPeer.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
     }
+
+    private string TotalRefusal { get; }
+
+    private int _descriptorBudgetChecked;
+
+    private string PerPeerRefusal { get; }
 
     /// <summary>Maximum live connections (0 = unlimited).</summary>
     public int Total { get; }
@@ -41,6 +50,7 @@ public sealed class MaxConnectionsPolicy
     public ConnectionAdmission Admit(Transport transport, ref MaxConnectionsTicket ticket, Func<Protocol>? createOverflow = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
+        if (_descriptorBudgetChecked == 0) WarnIfTotalExceedsDescriptorBudget(transport, Internal.DescriptorBudget.Process);
         var counts = Counts(transport);
         var peer = PeerKey.Of(transport.RemoteEndPoint.Address, IPv6PrefixLength);
         string? refusal = counts.TryAcquire(peer);
@@ -66,6 +76,19 @@ public sealed class MaxConnectionsPolicy
         {
             ticket.Release();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Once per policy, at its first connection: a Total above what the process's descriptor limit lets it hold cannot
+    /// be reached (the accept loop pauses first), so say so instead of letting the limit look enforced.
+    /// </summary>
+    internal void WarnIfTotalExceedsDescriptorBudget(Transport transport, Internal.DescriptorBudget budget)
+    {
+        if (System.Threading.Interlocked.Exchange(ref _descriptorBudgetChecked, 1) != 0) return;
+        if (Total > budget.Capacity)
+        {
+            Internal.Log.TotalAboveDescriptorBudget(transport.Logger, Total, budget.Limit, budget.Capacity);
         }
     }
 
@@ -109,9 +132,9 @@ public sealed class MaxConnectionsPolicy
         {
             lock (_perPeer)
             {
-                if (_policy.Total > 0 && _total >= _policy.Total) return "total connection limit";
+                if (_policy.Total > 0 && _total >= _policy.Total) return _policy.TotalRefusal;
                 _perPeer.TryGetValue(peer, out int count);
-                if (_policy.PerPeer > 0 && count >= _policy.PerPeer) return "per-peer connection limit";
+                if (_policy.PerPeer > 0 && count >= _policy.PerPeer) return _policy.PerPeerRefusal;
                 _total++;
                 _perPeer[peer] = count + 1;
                 return null;

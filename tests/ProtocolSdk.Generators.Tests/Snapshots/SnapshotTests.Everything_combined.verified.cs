@@ -94,7 +94,7 @@ namespace App
             __psdkThrottleSession = __psdkThrottle.Start(Transport);
             __psdkMinDataRateSession = __psdkMinDataRate.Start(Transport);
             SetTimeout(__psdkTimeout);
-            __psdkFramer = new(maxLength: 1024, delimiter: null!);
+            __psdkFramer = new(maxLength: 1024, delimiter: null);
             __psdkPolicy0.OnConnectionMade(this, Transport);
         }
 

@@ -16,7 +16,7 @@ namespace App
         [global::System.Diagnostics.DebuggerNonUserCode]
         protected override void OnPolicyConnectionMade()
         {
-            __psdkFramer = new(maxLength: 16384, delimiter: null!);
+            __psdkFramer = new(maxLength: 16384, delimiter: null);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("ProtocolSdk.Generators", "0.1.0")]

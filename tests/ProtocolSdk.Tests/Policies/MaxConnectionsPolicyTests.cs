@@ -147,3 +147,44 @@ public class MaxConnectionsPolicyTests
         Assert.True(one.Connect(new SingleSlot(), new IPEndPoint(IPAddress.Parse("10.0.0.1"), 1)).WasRejected);
     }
 }
+
+/// <summary>What [MaxConnections] tells the operator: the limit in every refusal, and a Total the descriptor limit cannot hold.</summary>
+public class MaxConnectionsDiagnosticsTests
+{
+    [Fact]
+    public void A_refusal_names_the_limit_in_the_log_line()
+    {
+        var logs = new RecordingLoggerProvider();
+        using var host = new ProtocolTestHost(logs);
+        host.Connect(new PerPeerLimited(), "10.0.0.9");
+        host.Connect(new PerPeerLimited(), "10.0.0.9");
+        Assert.True(host.Connect(new PerPeerLimited(), "10.0.0.9").WasRejected);
+        host.Connect(new TotalLimited());
+        host.Connect(new TotalLimited());
+        Assert.True(host.Connect(new TotalLimited()).WasRejected);
+
+        Assert.Contains(logs.Entries, e => e.Message.Contains("10.0.0.9") && e.Message.EndsWith("rejected: per-peer connection limit (2).", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith("TotalLimited:", StringComparison.Ordinal) && e.Message.EndsWith("rejected: total connection limit (2).", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_Total_above_the_descriptor_budget_is_warned_about_once()
+    {
+        var logs = new RecordingLoggerProvider();
+        using var host = new ProtocolTestHost(logs);
+        var transport = host.Connect(new PerPeerLimited(), "10.0.0.1").Transport;
+        var tooHigh = new ProtocolSdk.Policies.MaxConnectionsPolicy(total: 100, perPeer: 0);
+        var small = ProtocolSdk.Internal.DescriptorBudget.WithCapacity(10);
+
+        tooHigh.WarnIfTotalExceedsDescriptorBudget(transport, small);
+        tooHigh.WarnIfTotalExceedsDescriptorBudget(transport, small);
+        var warning = Assert.Single(logs.Entries, e => e.Message.Contains("cannot hold"));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
+        Assert.Contains("Total = 100", warning.Message);
+        Assert.Contains("at most 10 connections", warning.Message);
+
+        var fits = new ProtocolSdk.Policies.MaxConnectionsPolicy(total: 10, perPeer: 0);
+        fits.WarnIfTotalExceedsDescriptorBudget(transport, small);
+        Assert.Single(logs.Entries, e => e.Message.Contains("cannot hold"));
+    }
+}

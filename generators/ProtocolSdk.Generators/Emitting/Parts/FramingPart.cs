@@ -47,9 +47,8 @@ internal sealed class LineFramingPart(LineFramingModel model) : FramingPart
 {
     public override string Name => "LineFraming";
     public override string FramerType => "global::ProtocolSdk.Framing.LineFramer";
-    // null = "\n" or "\r\n". Written "null!" so it compiles cleanly whether LineFramer's parameter is 'string?' (lenient
-    // mode) or still 'string'.
-    protected override string Arguments => $"maxLength: {Literals.Int(model.MaxLength)}, delimiter: {(model.Delimiter is null ? "null!" : Literals.String(model.Delimiter))}";
+    // null = lenient line endings: "\n" or "\r\n" (LineFramer's delimiter parameter is 'string?').
+    protected override string Arguments => $"maxLength: {Literals.Int(model.MaxLength)}, delimiter: {(model.Delimiter is null ? "null" : Literals.String(model.Delimiter))}";
     protected override string SendMessageSummary => model.Delimiter is null
         ? "Writes <paramref name=\"message\"/> followed by \"\\r\\n\" (Twisted's <c>sendLine</c>)."
         : "Writes <paramref name=\"message\"/> followed by the line delimiter (Twisted's <c>sendLine</c>).";
