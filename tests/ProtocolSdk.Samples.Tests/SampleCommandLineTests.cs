@@ -93,6 +93,26 @@ public class SampleCommandLineTests
     }
 
     [Fact]
+    public async Task Quick_start_on_a_busy_port_7000_is_one_line_and_exit_code_1()
+    {
+        // The quick start's port is fixed (7000): hold it ourselves, or find it already held by someone else; either way it is busy.
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            squatter.Bind(new IPEndPoint(IPAddress.Loopback, 7000));
+            squatter.Listen();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+        }
+
+        using var process = SampleProcess.Start("QuickStart");
+        Assert.Equal(1, await process.WaitForExitAsync(Timeout));
+        var line = Assert.Single(process.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("Cannot listen on 127.0.0.1:7000: address already in use.", line);
+    }
+
+    [Fact]
     public async Task Quick_start_serves_without_a_terminal_until_SIGTERM()
     {
         // stdin is closed (as under systemd or docker): the old Console.ReadLine() version exited at once.
