@@ -8,5 +8,5 @@ if (options is null) return 2;
 var room = new ChatRoom();
 return await SampleServer.RunAsync(
     options,
-    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new ChatProtocol(room)),
+    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new ChatProtocol(room), SampleServer.ProtocolOptions),
     connectTo => $"nc {connectTo.Address} {connectTo.Port}");

@@ -60,7 +60,7 @@ var stats = new CollectorStats();
 var summaryInterval = TimeSpan.FromSeconds(interval);
 return await SampleServer.RunAsync(
     options,
-    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new CollectorProtocol(stats)),
+    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new CollectorProtocol(stats), SampleServer.ProtocolOptions),
     connectTo => $"dotnet run --project samples/Collector -c Release -- --client --host {connectTo.Address} --port {connectTo.Port}   (summary every {interval} s)",
     whileServing: PrintSummariesAsync);
 

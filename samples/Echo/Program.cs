@@ -7,7 +7,7 @@ var options = ServerOptions.Parse(args, "Echo", defaultPort: 7007);
 if (options is null) return 2;
 return await SampleServer.RunAsync(
     options,
-    endpoint => ProtocolServer.ListenTcpAsync<EchoProtocol>(endpoint),
+    endpoint => ProtocolServer.ListenTcpAsync<EchoProtocol>(endpoint, SampleServer.ProtocolOptions),
     connectTo => $"nc {connectTo.Address} {connectTo.Port}");
 
 /// <summary>Writes back every byte it receives.</summary>

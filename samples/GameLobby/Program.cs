@@ -9,5 +9,5 @@ if (options is null) return 2;
 using var lobby = new Lobby(TimeProvider.System);
 return await SampleServer.RunAsync(
     options,
-    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new GameProtocol(lobby)),
+    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new GameProtocol(lobby), SampleServer.ProtocolOptions),
     connectTo => $"nc {connectTo.Address} {connectTo.Port}   ({1000 / lobby.TickInterval.TotalMilliseconds:F0} ticks/s)");

@@ -14,5 +14,5 @@ if (options is null) return 2;
 var store = new KeyValueStore();
 return await SampleServer.RunAsync(
     options,
-    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new RespProtocol(store)),
+    endpoint => ProtocolServer.ListenTcpAsync(endpoint, () => new RespProtocol(store), SampleServer.ProtocolOptions),
     connectTo => $"redis-cli -h {connectTo.Address} -p {connectTo.Port} ping");

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 
 namespace ProtocolSdk.Samples;
 
@@ -14,6 +15,17 @@ namespace ProtocolSdk.Samples;
 /// </summary>
 internal static class SampleServer
 {
+    /// <summary>
+    /// The samples' server settings: defaults, plus a one-line console logger, so every policy decision (a refused
+    /// connection, a line over MaxLength, a peer that never reads) leaves a line on the server's console.
+    /// </summary>
+    public static ProtocolServerOptions ProtocolOptions { get; } = new()
+    {
+        LoggerFactory = LoggerFactory.Create(logging => logging
+            .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; })
+            .SetMinimumLevel(LogLevel.Information)),
+    };
+
     /// <summary>Exit code when the server could not listen (bad arguments are 2).</summary>
     public const int ListenFailed = 1;
 

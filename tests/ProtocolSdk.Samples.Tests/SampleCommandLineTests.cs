@@ -63,7 +63,7 @@ public class SampleCommandLineTests
     }
 
     [Fact]
-    public async Task Stats_show_what_the_policies_refused_and_closed()
+    public async Task Stats_and_the_console_log_show_what_the_policies_refused_and_closed()
     {
         using var process = SampleProcess.Start("Chat", "--port", "0", "--stats");
         string banner = await process.WaitForLineAsync(line => line.Contains(" listening on "), Timeout);
@@ -79,7 +79,14 @@ public class SampleCommandLineTests
                 using var cts = new CancellationTokenSource(Timeout);
                 await client.ConnectAsync(endpoint, cts.Token);
             }
+            // The server's console names each policy decision: the refused ninth connection...
+            string refusal = await process.WaitForLineAsync(line => line.Contains(" rejected: "), Timeout);
+            Assert.Matches(@"ChatProtocol: connection from 127\.0\.0\.1:\d+ rejected: per-peer connection limit \(8\)\.$", refusal);
+
             await clients[0].SendAsync(new byte[2000], SocketFlags.None); // over [LineFraming(MaxLength = 1024)]: closed by the policy
+            // ...and the cut one.
+            string cut = await process.WaitForLineAsync(line => line.Contains(" closed by policy: "), Timeout);
+            Assert.Matches(@"ChatProtocol: connection from 127\.0\.0\.1:\d+ closed by policy: .*MaxLength", cut);
 
             string stats = await process.WaitForLineAsync(line => line.Contains("closed by policy 1 "), Timeout);
             Assert.Matches(@"\| rejected 1 \(.+: 1\) \| closed by policy 1 \(PolicyViolation: 1\)$", stats);
