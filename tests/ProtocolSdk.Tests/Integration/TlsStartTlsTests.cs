@@ -1,0 +1,88 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using ProtocolSdk.Tests.Support;
+
+namespace ProtocolSdk.Tests.Integration;
+
+/// <summary>A line protocol with a STARTTLS command: what an SMTP or IMAP server does.</summary>
+[LineFraming(MaxLength = 1024, Delimiter = "\r\n")]
+public sealed partial class StartTlsLines : Protocol
+{
+    public readonly List<string> Lines = new();
+    public int HandshakesCompleted;
+    public TlsConnectionInfo? TlsAtCompletion;
+
+    public override void MessageReceived(ReadOnlySpan<byte> message)
+    {
+        string line = Encoding.ASCII.GetString(message);
+        if (line == "STARTTLS")
+        {
+            SendMessage("OK go ahead"u8);                           // before StartTls: plaintext
+            Transport.StartTls(TlsTestSupport.ServerOptions());
+            SendMessage("WELCOME encrypted"u8);                     // after StartTls: encrypted
+            return;
+        }
+        lock (Lines) Lines.Add(line);
+        SendMessage(Encoding.ASCII.GetBytes("GOT " + line));
+    }
+
+    public override void TlsHandshakeCompleted()
+    {
+        HandshakesCompleted++;
+        TlsAtCompletion = Transport.Tls;
+    }
+}
+
+public class TlsStartTlsTests
+{
+    [Fact]
+    public async Task StartTls_upgrades_in_order_and_plaintext_pipelined_after_the_command_is_never_delivered()
+    {
+        var made = new ProtocolCollector<StartTlsLines>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new StartTlsLines()));
+        using var socket = await Loopback.ConnectAsync(server.LocalEndPoint);
+        await using var plain = new NetworkStream(socket, ownsSocket: false);
+
+        // The injection: a man in the middle appends a command to the STARTTLS packet (CVE-2011-0411).
+        await plain.WriteAsync("HELLO\r\nSTARTTLS\r\nINJECTED\r\n"u8.ToArray());
+        Assert.Equal("GOT HELLO", await TlsTestSupport.ReadLineAsync(plain));
+        Assert.Equal("OK go ahead", await TlsTestSupport.ReadLineAsync(plain)); // written before StartTls: plaintext
+
+        await using var ssl = new SslStream(plain, leaveInnerStreamOpen: true);
+        using (var cts = new CancellationTokenSource(Loopback.Timeout))
+        {
+            await ssl.AuthenticateAsClientAsync(TlsTestSupport.ClientOptions(), cts.Token);
+        }
+        Assert.Equal("WELCOME encrypted", await TlsTestSupport.ReadLineAsync(ssl)); // written after StartTls: encrypted
+        await ssl.WriteAsync("AFTER\r\n"u8.ToArray());
+        Assert.Equal("GOT AFTER", await TlsTestSupport.ReadLineAsync(ssl));
+
+        var protocol = Assert.Single(made.All);
+        lock (protocol.Lines) Assert.Equal(new[] { "HELLO", "AFTER" }, protocol.Lines);
+        Assert.Equal(1, protocol.HandshakesCompleted);
+        Assert.NotNull(protocol.TlsAtCompletion);
+    }
+
+    [Fact]
+    public async Task StartTls_a_second_time_throws_InvalidOperationException()
+    {
+        var made = new ProtocolCollector<DoubleStart>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new DoubleStart()));
+        using var socket = await Loopback.ConnectAsync(server.LocalEndPoint);
+        await Loopback.WaitUntilAsync(() => made.All.TryPeek(out var p) && p.SecondCall is not null, "the second StartTls");
+        Assert.IsType<InvalidOperationException>(made.All.Single().SecondCall);
+    }
+
+    public sealed class DoubleStart : Protocol
+    {
+        public volatile Exception? SecondCall;
+
+        public override void ConnectionMade()
+        {
+            var options = TlsTestSupport.ServerOptions();
+            Transport.StartTls(options);
+            SecondCall = Record.Exception(() => Transport.StartTls(options));
+        }
+    }
+}
