@@ -455,6 +455,12 @@ public abstract class Transport
     /// <summary>STARTTLS was called (under the send lock): the first <paramref name="plaintextBytes"/> of the queued output are still plaintext.</summary>
     private protected virtual void OnStartTls(TlsStart start, long plaintextBytes) => throw new NotSupportedException("This transport cannot run TLS.");
 
+    /// <summary>Under the send lock, when the send loop peeks output: how much of <paramref name="length"/> bytes it may send now (0: none yet).</summary>
+    private protected virtual int LimitOutputChunk(int length) => length;
+
+    /// <summary>Under the send lock, when the send loop completed a peeked chunk with <paramref name="sent"/> bytes.</summary>
+    private protected virtual void OnOutputSent(int sent) { }
+
     /// <summary>Reading was resumed: wake the receive side.</summary>
     private protected abstract void OnReadingResumed();
 
@@ -484,6 +490,9 @@ public abstract class Transport
         {
             if (_output.IsEmpty || _outputLeased || _state == StateClosed) return ReadOnlyMemory<byte>.Empty;
             var chunk = _output.Peek();
+            int mediumLimit = LimitOutputChunk(chunk.Length);
+            if (mediumLimit == 0) return ReadOnlyMemory<byte>.Empty; // the medium wakes the send loop when it can take more
+            chunk = chunk[..mediumLimit];
             if (_writeThrottle is not null)
             {
                 int allowed = _writeThrottle.Take(chunk.Length);
@@ -506,6 +515,7 @@ public abstract class Transport
         lock (_sendLock)
         {
             _outputLeased = false;
+            OnOutputSent(sent);
             if (_clearOutputOnReturn)
             {
                 // Finish ran while this chunk was on its way: only now may its blocks go back to the pool.

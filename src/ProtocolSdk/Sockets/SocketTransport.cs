@@ -39,7 +39,8 @@ internal sealed class SocketTransport : Transport
     private int _tlsMode;
     private SslStream? _ssl;
     private TlsStart? _startTls;     // set by StartTls: the receive loop runs this handshake next
-    private long _plaintextLeft;     // STARTTLS: queued output still to go out in plaintext before the handshake
+    private long _plaintextLeft;     // STARTTLS: queued output still to go out in plaintext before the handshake (send lock)
+    private bool _chunkEncrypted;    // how the send loop must send the chunk it peeked (set under the send lock)
     private int _tlsShutdown;        // 1: close_notify wanted (the send loop sends it, then FIN), 2: sent
     private TlsHandshakeDeadline? _handshakeDeadline;
     private readonly TaskCompletionSource? _established;
@@ -248,6 +249,26 @@ internal sealed class SocketTransport : Transport
 
     private protected override bool SendsInline => Volatile.Read(ref _tlsMode) == TlsNone;
 
+    /// <summary>
+    /// Decides, under the send lock (where StartTls also runs), what the send loop may send and how: encrypted once
+    /// TLS is active; during STARTTLS only the plaintext queued before the call, then nothing until the handshake.
+    /// </summary>
+    private protected override int LimitOutputChunk(int length)
+    {
+        int mode = Volatile.Read(ref _tlsMode);
+        _chunkEncrypted = mode == TlsActive;
+        if (mode != TlsPending) return length;
+        return (int)Math.Min(length, _plaintextLeft);
+    }
+
+    private protected override void OnOutputSent(int sent)
+    {
+        // Plaintext queued before StartTls leaves the count as it goes out (also a chunk already in flight at the call).
+        if (_chunkEncrypted || _plaintextLeft == 0) return;
+        _plaintextLeft -= Math.Min(sent, _plaintextLeft);
+        if (_plaintextLeft == 0) _receiveSignal.Set(); // the handshake may start
+    }
+
     private protected override bool SupportsTls => true;
 
     private protected override void OnStartTls(TlsStart start, long plaintextBytes)
@@ -345,34 +366,20 @@ internal sealed class SocketTransport : Transport
         {
             while (Volatile.Read(ref _mediumClosed) == 0)
             {
-                int mode = Volatile.Read(ref _tlsMode);
-                long plaintextLeft = Interlocked.Read(ref _plaintextLeft);
-                if (mode == TlsPending && plaintextLeft == 0)
-                {
-                    await loop.Signal.WaitAsync().ConfigureAwait(false); // the rest waits for the handshake
-                    continue;
-                }
-                var chunk = TryPeekOutput();
+                var chunk = TryPeekOutput(); // sets _chunkEncrypted, under the send lock
                 if (chunk.IsEmpty)
                 {
-                    if (mode == TlsActive && Volatile.Read(ref _tlsShutdown) == 1) await SendCloseNotifyAsync().ConfigureAwait(false);
+                    if (Volatile.Read(ref _tlsMode) == TlsActive && Volatile.Read(ref _tlsShutdown) == 1) await SendCloseNotifyAsync().ConfigureAwait(false);
                     else await loop.Signal.WaitAsync().ConfigureAwait(false);
                     continue;
                 }
                 int sent = 0;
                 try
                 {
-                    if (mode == TlsActive)
+                    if (_chunkEncrypted)
                     {
                         await _ssl!.WriteAsync(chunk).ConfigureAwait(false);
                         sent = chunk.Length;
-                    }
-                    else if (mode == TlsPending)
-                    {
-                        // STARTTLS: the plaintext written before the call goes out first, and nothing after it.
-                        var plain = chunk[..(int)Math.Min(chunk.Length, plaintextLeft)];
-                        sent = await _socket.SendAsync(plain, SocketFlags.None).ConfigureAwait(false);
-                        if (Interlocked.Add(ref _plaintextLeft, -sent) == 0) _receiveSignal.Set();
                     }
                     else
                     {

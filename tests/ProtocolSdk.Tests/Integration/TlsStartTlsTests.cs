@@ -9,6 +9,7 @@ namespace ProtocolSdk.Tests.Integration;
 [LineFraming(MaxLength = 1024, Delimiter = "\r\n")]
 public sealed partial class StartTlsLines : Protocol
 {
+    public static readonly byte[] BigReply = Enumerable.Range(0, 4 * 1024 * 1024).Select(i => (byte)('a' + i % 26)).Append((byte)'\n').ToArray();
     public readonly List<string> Lines = new();
     public int HandshakesCompleted;
     public TlsConnectionInfo? TlsAtCompletion;
@@ -16,6 +17,14 @@ public sealed partial class StartTlsLines : Protocol
     public override void MessageReceived(ReadOnlySpan<byte> message)
     {
         string line = Encoding.ASCII.GetString(message);
+        if (line == "BIG STARTTLS")
+        {
+            // A reply far above the socket buffer: most of it is still queued (plaintext) when StartTls is called.
+            Transport.Write(BigReply);
+            Transport.StartTls(TlsTestSupport.ServerOptions());
+            SendMessage("WELCOME encrypted"u8);
+            return;
+        }
         if (line == "STARTTLS")
         {
             SendMessage("OK go ahead"u8);                           // before StartTls: plaintext
@@ -62,6 +71,23 @@ public class TlsStartTlsTests
         lock (protocol.Lines) Assert.Equal(new[] { "HELLO", "AFTER" }, protocol.Lines);
         Assert.Equal(1, protocol.HandshakesCompleted);
         Assert.NotNull(protocol.TlsAtCompletion);
+    }
+
+    [Fact]
+    public async Task Plaintext_still_queued_at_StartTls_goes_out_whole_in_plaintext_before_the_handshake()
+    {
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new StartTlsLines());
+        using var socket = await Loopback.ConnectAsync(server.LocalEndPoint);
+        await using var plain = new NetworkStream(socket, ownsSocket: false);
+        await plain.WriteAsync("BIG STARTTLS\r\n"u8.ToArray());
+        Assert.Equal(StartTlsLines.BigReply, await TlsTestSupport.ReadExactlyAsync(plain, StartTlsLines.BigReply.Length));
+
+        await using var ssl = new SslStream(plain, leaveInnerStreamOpen: true);
+        using (var cts = new CancellationTokenSource(Loopback.Timeout))
+        {
+            await ssl.AuthenticateAsClientAsync(TlsTestSupport.ClientOptions(), cts.Token);
+        }
+        Assert.Equal("WELCOME encrypted", await TlsTestSupport.ReadLineAsync(ssl));
     }
 
     [Fact]
