@@ -20,6 +20,7 @@ public static class ProtocolClient
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="SocketException">The connection was refused or failed.</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">With <see cref="ProtocolServerOptions.ClientTls"/>: the TLS handshake failed (for example the server's certificate was not accepted).</exception>
+    /// <exception cref="TimeoutException">With <see cref="ProtocolServerOptions.ClientTls"/>: the handshake did not complete within <see cref="ProtocolServerOptions.TlsHandshakeTimeout"/>.</exception>
     public static async Task<ClientConnection<TProtocol>> ConnectTcpAsync<TProtocol>(IPEndPoint remote, TProtocol protocol, ProtocolServerOptions? options = null, CancellationToken cancellationToken = default)
         where TProtocol : Protocol
     {

@@ -45,6 +45,7 @@ internal sealed class SocketTransport : Transport
     private TlsHandshakeDeadline? _handshakeDeadline;
     private readonly TaskCompletionSource? _established;
     private Exception? _handshakeError;
+    private bool _handshakeTimedOut;
 
     public SocketTransport(Socket socket, ConnectionHost host, int receiveBufferSize, TlsStart? tls = null)
         : base(host)
@@ -229,7 +230,8 @@ internal sealed class SocketTransport : Transport
         catch (Exception ex) when (IsMediumFailure(ex) || ex is System.ComponentModel.Win32Exception)
         {
             Timers.Cancel(deadline);
-            _handshakeError = ex;
+            // A deadline closes the socket under the handshake: tell the client caller that, not the socket error.
+            _handshakeError = TlsFailed && Volatile.Read(ref _handshakeTimedOut) ? new TimeoutException(Host.TlsHandshakeTimedOutReason.Message, ex) : ex;
             if (!IsClosed) OnTlsHandshakeFailed(new DisconnectReason(DisconnectKind.ConnectionError, ex, "TLS handshake failed: " + ex.Message), timedOut: false);
             return false;
         }
@@ -244,6 +246,7 @@ internal sealed class SocketTransport : Transport
     internal void OnTlsHandshakeDeadline()
     {
         if (Volatile.Read(ref _tlsMode) == TlsActive) return;
+        Volatile.Write(ref _handshakeTimedOut, true);
         OnTlsHandshakeFailed(Host.TlsHandshakeTimedOutReason, timedOut: true);
     }
 

@@ -61,6 +61,21 @@ public class TlsClientTests
         Assert.Equal(TlsTestSupport.ServerCertificate.Thumbprint, client.TlsAtConnectionMade!.RemoteCertificate!.Thumbprint);
     }
 
+    [Fact]
+    public async Task A_server_that_never_answers_the_handshake_fails_ConnectTcpAsync_with_TimeoutException_at_TlsHandshakeTimeout()
+    {
+        using var silentServer = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        silentServer.Bind(Loopback.AnyPort);
+        silentServer.Listen(); // the kernel completes the TCP handshake; nobody ever speaks TLS
+        var client = new CollectingClient();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => ProtocolClient.ConnectTcpAsync((System.Net.IPEndPoint)silentServer.LocalEndPoint!, client,
+            new ProtocolServerOptions { ClientTls = TlsTestSupport.ClientOptions(), TlsHandshakeTimeout = TimeSpan.FromSeconds(1) }));
+        Assert.InRange(started.Elapsed.TotalSeconds, 0.9, 5.0);
+        Assert.Contains("TlsHandshakeTimeout", error.Message);
+        Assert.Equal(0, client.Made);
+    }
+
     internal sealed class CollectingClient : Protocol
     {
         private readonly StringBuilder _text = new();

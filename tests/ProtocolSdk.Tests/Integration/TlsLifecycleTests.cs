@@ -92,18 +92,25 @@ public class TlsLifecycleTests
     {
         var made = new ProtocolCollector<TlsEchoProtocol>();
         var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new TlsEchoProtocol { Echo = true }),
-            new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions() });
-        using var silent = await Loopback.ConnectAsync(server.LocalEndPoint);     // still handshaking
-        await using var ssl = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint); // a live session
+            new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions(), ShutdownTimeout = TimeSpan.FromSeconds(60) });
+        using var silent = await Loopback.ConnectAsync(server.LocalEndPoint);            // still handshaking
+        var ssl = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint);            // a live session
+        await ssl.WriteAsync("up"u8.ToArray());
+        Assert.Equal("up"u8.ToArray(), await TlsTestSupport.ReadExactlyAsync(ssl, 2)); // made on the server side too
         await Loopback.WaitUntilAsync(() => server.ConnectionCount == 2, "both admitted");
 
-        await server.DisposeAsync().AsTask().WithTimeout("server dispose");
+        var dispose = server.DisposeAsync().AsTask();
+        using (var cts = new CancellationTokenSource(Loopback.Timeout))
+        {
+            Assert.Equal(0, await ssl.ReadAsync(new byte[8], cts.Token)); // close_notify (then FIN)
+        }
+        await ssl.DisposeAsync(); // our FIN ends the server's linger: no wait for ShutdownTimeout
+        await dispose.WithTimeout("server dispose");
+
         Assert.Equal(0, server.SocketCount);
         var live = Assert.Single(made.All, p => p.Made == 1);
         Assert.Equal(1, live.Lost);
         Assert.Equal(DisconnectKind.ServerShutdown, live.LostReason!.Value.Kind);
         Assert.Single(made.All, p => p.Made == 0 && p.Lost == 0); // the handshaking one never reached the protocol
-        using var cts = new CancellationTokenSource(Loopback.Timeout);
-        Assert.Equal(0, await ssl.ReadAsync(new byte[8], cts.Token)); // close_notify, then FIN
     }
 }

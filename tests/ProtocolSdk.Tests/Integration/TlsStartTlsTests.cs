@@ -43,8 +43,61 @@ public sealed partial class StartTlsLines : Protocol
     }
 }
 
+/// <summary>The same command over length-prefixed frames (4-byte big-endian prefix).</summary>
+[LengthPrefixFraming(PrefixBytes = 4, BigEndian = true, MaxLength = 1024)]
+public sealed partial class StartTlsFrames : Protocol
+{
+    public readonly List<string> Frames = new();
+
+    public override void MessageReceived(ReadOnlySpan<byte> message)
+    {
+        string text = Encoding.ASCII.GetString(message);
+        if (text == "STARTTLS")
+        {
+            SendMessage("GO"u8); // the client starts its handshake only after this (bytes sent earlier are dropped)
+            Transport.StartTls(TlsTestSupport.ServerOptions());
+            return;
+        }
+        lock (Frames) Frames.Add(text);
+        SendMessage(Encoding.ASCII.GetBytes("GOT " + text));
+    }
+}
+
 public class TlsStartTlsTests
 {
+    private static byte[] Frame(string text)
+    {
+        var payload = Encoding.ASCII.GetBytes(text);
+        var frame = new byte[4 + payload.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
+        payload.CopyTo(frame, 4);
+        return frame;
+    }
+
+    [Fact]
+    public async Task LengthPrefixFraming_drops_whole_and_partial_frames_pipelined_after_StartTls()
+    {
+        var made = new ProtocolCollector<StartTlsFrames>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new StartTlsFrames()));
+        using var socket = await Loopback.ConnectAsync(server.LocalEndPoint);
+        await using var plain = new NetworkStream(socket, ownsSocket: false);
+        // A whole injected frame and the start of another one ride along with the command.
+        var injected = Frame("STARTTLS").Concat(Frame("INJECTED")).Concat(Frame("PARTIAL-FRAME")[..7]).ToArray();
+        await plain.WriteAsync(injected);
+        Assert.Equal(Frame("GO"), await TlsTestSupport.ReadExactlyAsync(plain, 6));
+
+        await using var ssl = new SslStream(plain, leaveInnerStreamOpen: true);
+        using (var cts = new CancellationTokenSource(Loopback.Timeout))
+        {
+            await ssl.AuthenticateAsClientAsync(TlsTestSupport.ClientOptions(), cts.Token);
+        }
+        await ssl.WriteAsync(Frame("AFTER"));
+        var reply = await TlsTestSupport.ReadExactlyAsync(ssl, 4 + "GOT AFTER".Length);
+        Assert.Equal("GOT AFTER", Encoding.ASCII.GetString(reply, 4, reply.Length - 4));
+        var protocol = Assert.Single(made.All);
+        lock (protocol.Frames) Assert.Equal(new[] { "AFTER" }, protocol.Frames);
+    }
+
     [Fact]
     public async Task StartTls_upgrades_in_order_and_plaintext_pipelined_after_the_command_is_never_delivered()
     {
@@ -110,5 +163,17 @@ public class TlsStartTlsTests
             Transport.StartTls(options);
             SecondCall = Record.Exception(() => Transport.StartTls(options));
         }
+    }
+}
+
+public class TlsInMemoryTransportTests
+{
+    [Fact]
+    public void StartTls_on_the_in_memory_test_transport_throws_NotSupportedException()
+    {
+        using var host = new ProtocolSdk.Testing.ProtocolTestHost();
+        var connection = host.Connect(new EchoProtocol());
+        Assert.Throws<NotSupportedException>(() => connection.Transport.StartTls(TlsTestSupport.ServerOptions()));
+        Assert.Null(connection.Transport.Tls);
     }
 }
