@@ -761,7 +761,7 @@ public abstract class Transport
                 protocol.Detach();
             }
             // Uncounted before the admission slot is released, so ConnectionCount never exceeds a [MaxConnections] limit.
-            if (_admitted) _host.OnClosed(reason.Kind);
+            if (_admitted) _host.OnClosed(reason.Kind, wasMade: protocol is not null);
             if (_admittedBy is { } admitted)
             {
                 _admittedBy = null;

@@ -106,10 +106,12 @@ internal sealed class ConnectionHost : IDisposable
         Metrics.Accepted();
     }
 
-    public void OnClosed(DisconnectKind kind)
+    /// <param name="kind">why it ended.</param>
+    /// <param name="wasMade">false for a connection whose TLS handshake failed: counted in the handshake failures instead.</param>
+    public void OnClosed(DisconnectKind kind, bool wasMade = true)
     {
         Interlocked.Decrement(ref _activeConnections);
-        Metrics.Closed(kind);
+        if (wasMade) Metrics.Closed(kind);
     }
 
     public void OnOutputOverflow() => Metrics.OutputOverflowed();
