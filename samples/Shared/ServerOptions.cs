@@ -9,7 +9,7 @@ namespace ProtocolSdk.Samples;
 /// from the network until asked), <c>--port</c> (0 picks a free one) and <c>--stats</c> (one line of metrics a second).
 /// Linked into each sample project from samples/Shared.
 /// </summary>
-internal sealed class ServerOptions(string sampleName, int defaultPort)
+internal sealed class ServerOptions(string sampleName, int defaultPort, bool acceptsTls = false)
 {
     public const string Usage = "[--host ADDRESS] (default 127.0.0.1; 0.0.0.0 for every interface) [--port N] (0..65535; 0 = a free port) [--stats]";
 
@@ -21,12 +21,18 @@ internal sealed class ServerOptions(string sampleName, int defaultPort)
 
     public bool Stats { get; private set; }
 
+    /// <summary><c>--tls</c> or <c>--cert</c> was given (only samples made with TLS support accept them).</summary>
+    public bool Tls { get; private set; }
+
+    /// <summary>The PKCS#12 file of <c>--cert</c>; null for a generated development certificate.</summary>
+    public string? CertificateFile { get; private set; }
+
     public IPEndPoint Endpoint => new(Host, Port);
 
     /// <summary>Parses a sample that has only the shared options; prints the problem and the usage and returns null on a bad argument.</summary>
-    public static ServerOptions? Parse(string[] args, string sampleName, int defaultPort)
+    public static ServerOptions? Parse(string[] args, string sampleName, int defaultPort, bool acceptsTls = false)
     {
-        var options = new ServerOptions(sampleName, defaultPort);
+        var options = new ServerOptions(sampleName, defaultPort, acceptsTls);
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -37,7 +43,7 @@ internal sealed class ServerOptions(string sampleName, int defaultPort)
         }
         catch (ArgumentException ex)
         {
-            Console.Error.WriteLine($"{ex.Message}; usage: {sampleName} {Usage} (default port {defaultPort})");
+            Console.Error.WriteLine($"{ex.Message}; usage: {sampleName} {Usage}{(acceptsTls ? " " + SampleTls.Usage : "")} (default port {defaultPort})");
             return null;
         }
     }
@@ -59,6 +65,13 @@ internal sealed class ServerOptions(string sampleName, int defaultPort)
                 return true;
             case "--stats":
                 Stats = true;
+                return true;
+            case "--tls" when acceptsTls:
+                Tls = true;
+                return true;
+            case "--cert" when acceptsTls:
+                CertificateFile = SampleTls.ExistingFile(Value(args, ref i));
+                Tls = true;
                 return true;
             default:
                 return false;

@@ -43,6 +43,14 @@ public abstract class Protocol
     /// </summary>
     public virtual void ReadConnectionLost() => Transport.LoseConnection();
 
+    /// <summary>
+    /// The TLS handshake started by <see cref="Transport.StartTls(System.Net.Security.SslServerAuthenticationOptions)"/>
+    /// (or its client overload) completed: <see cref="Transport.Tls"/> is set and everything from here on is encrypted.
+    /// Not called for a connection that is TLS from its first byte (a TLS listener or client): its handshake completes
+    /// before <see cref="ConnectionMade"/>. A failed STARTTLS handshake closes the connection instead.
+    /// </summary>
+    public virtual void TlsHandshakeCompleted() { }
+
     /// <summary>The connection is closed; called exactly once for every <see cref="ConnectionMade"/>.</summary>
     public virtual void ConnectionLost(DisconnectReason reason) { }
 

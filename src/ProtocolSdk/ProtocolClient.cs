@@ -19,6 +19,8 @@ public static class ProtocolClient
     /// <summary>Connects to <paramref name="remote"/> and runs <paramref name="protocol"/> on the connection.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="SocketException">The connection was refused or failed.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">With <see cref="ProtocolServerOptions.ClientTls"/>: the TLS handshake failed (for example the server's certificate was not accepted).</exception>
+    /// <exception cref="TimeoutException">With <see cref="ProtocolServerOptions.ClientTls"/>: the handshake did not complete within <see cref="ProtocolServerOptions.TlsHandshakeTimeout"/>.</exception>
     public static async Task<ClientConnection<TProtocol>> ConnectTcpAsync<TProtocol>(IPEndPoint remote, TProtocol protocol, ProtocolServerOptions? options = null, CancellationToken cancellationToken = default)
         where TProtocol : Protocol
     {
@@ -37,7 +39,8 @@ public static class ProtocolClient
             throw;
         }
         var host = ConnectionHost.For(options);
-        var transport = new SocketTransport(socket, host, options.ReceiveBufferSize);
+        var transport = new SocketTransport(socket, host, options.ReceiveBufferSize,
+            options.ClientTls is { } tls ? TlsStart.ForClient(tls) : null);
         var run = Task.Run(async () =>
         {
             try
@@ -49,6 +52,16 @@ public static class ProtocolClient
                 host.Dispose();
             }
         });
+        try
+        {
+            // With ClientTls, connected means handshaken: a failed handshake (validation, protocol) throws here.
+            await transport.Established.ConfigureAwait(false);
+        }
+        catch
+        {
+            await run.ConfigureAwait(false);
+            throw;
+        }
         return new ClientConnection<TProtocol>(protocol, transport, run);
     }
 }

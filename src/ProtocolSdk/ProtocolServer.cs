@@ -27,6 +27,7 @@ public sealed class ProtocolServer : IAsyncDisposable
     private readonly AcceptBackoff _backoff;
     private readonly DescriptorBudget _descriptors;
     private readonly Task _acceptLoop;
+    private readonly TlsStart? _tls; // prepared once: one certificate context for every connection
     private int _disposed;
 
     private ProtocolServer(Socket listener, Func<Protocol> factory, ProtocolServerOptions options, string protocolName)
@@ -35,6 +36,7 @@ public sealed class ProtocolServer : IAsyncDisposable
         _factory = factory;
         _options = options;
         _host = ConnectionHost.For(options);
+        _tls = options.Tls is { } tls ? TlsStart.ForServer(ServerTlsOptions.Prepare(tls)) : null;
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _backoff = new AcceptBackoff(_host, options.TimeProvider, LocalEndPoint);
         _descriptors = options.DescriptorBudget ?? DescriptorBudget.Process;
@@ -184,7 +186,7 @@ public sealed class ProtocolServer : IAsyncDisposable
         SocketTransport transport;
         try
         {
-            transport = new SocketTransport(socket, _host, _options.ReceiveBufferSize);
+            transport = new SocketTransport(socket, _host, _options.ReceiveBufferSize, _tls);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Net.Security;
 using Microsoft.Extensions.Logging;
 
 namespace ProtocolSdk;
@@ -57,6 +58,32 @@ public sealed class ProtocolServerOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// TLS for a <see cref="ProtocolServer"/>: when set, the listener speaks TLS from the first byte; admission
+    /// (<c>[PeerFilter]</c>, <c>[MaxConnections]</c>) runs before any TLS work, and <see cref="Protocol.ConnectionMade"/>
+    /// runs only after the handshake succeeded (then <see cref="Transport.Tls"/> is set). A failed or timed-out handshake
+    /// (or plaintext sent to the port) closes the connection, is logged and counted, and never reaches the protocol.
+    /// With a <see cref="SslServerAuthenticationOptions.ServerCertificate"/> and no context or selection callback, the
+    /// server builds one <see cref="SslStreamCertificateContext"/> for all its connections. Default null (plaintext).
+    /// </summary>
+    public SslServerAuthenticationOptions? Tls { get; set; }
+
+    /// <summary>Default <see cref="TlsHandshakeTimeout"/>: 10 s.</summary>
+    public static readonly TimeSpan DefaultTlsHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Absolute deadline of a TLS handshake, counted from accept (or from <see cref="Transport.StartTls(SslServerAuthenticationOptions)"/>),
+    /// separate from <c>[Timeout]</c>: a peer trickling handshake bytes cannot extend it. Default 10 s.
+    /// </summary>
+    public TimeSpan TlsHandshakeTimeout { get; set; } = DefaultTlsHandshakeTimeout;
+
+    /// <summary>
+    /// TLS for <see cref="ProtocolClient"/>: when set, the client handshakes right after connecting
+    /// (<see cref="SslClientAuthenticationOptions.TargetHost"/>, validation callback, client certificates) and
+    /// <see cref="Protocol.ConnectionMade"/> runs after it. Default null (plaintext).
+    /// </summary>
+    public SslClientAuthenticationOptions? ClientTls { get; set; }
+
     /// <summary>Test seam: replaces the listener's accept call (to inject accept failures).</summary>
     internal Func<System.Net.Sockets.Socket, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask<System.Net.Sockets.Socket>>? AcceptSocket { get; set; }
 
@@ -77,5 +104,7 @@ public sealed class ProtocolServerOptions
             throw new ArgumentOutOfRangeException(nameof(LingerTimeout), LingerTimeout, "LingerTimeout must be positive and at most a day.");
         if (ShutdownTimeout < TimeSpan.Zero || ShutdownTimeout > TimeSpan.FromDays(1))
             throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout must be between zero and a day.");
+        if (TlsHandshakeTimeout <= TimeSpan.Zero || TlsHandshakeTimeout > TimeSpan.FromDays(1))
+            throw new ArgumentOutOfRangeException(nameof(TlsHandshakeTimeout), TlsHandshakeTimeout, "TlsHandshakeTimeout must be positive and at most a day.");
     }
 }

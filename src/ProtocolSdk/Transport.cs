@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Net.Security;
 using System.Threading;
 using Microsoft.Extensions.Logging;
 using ProtocolSdk.Framing;
@@ -36,6 +37,10 @@ public abstract class Transport
     private readonly ConnectionHost _host;
     private Protocol? _protocol;
     private Protocol? _admittedBy;
+    private Protocol? _servedBy;      // admitted (the overflow protocol when overflowing), not yet connected: TLS handshake
+    private TlsConnectionInfo? _tls;
+    private int _tlsFailed;
+    private int _tlsStarted;          // StartTls was called (or the connection began with TLS): only once per connection
     private IPushProducer? _producer;
     private bool _producerPaused;     // what the producer was last told (only the notifier changes it)
     private int _producerNotifier;    // id of the thread delivering Pause/ResumeProducing (outside the send lock), or 0
@@ -113,6 +118,96 @@ public abstract class Transport
 
     internal Protocol? CurrentProtocol => _protocol;
 
+    /// <summary>The TLS session of this connection once its handshake completed; null while plaintext (and during the handshake).</summary>
+    public TlsConnectionInfo? Tls => Volatile.Read(ref _tls);
+
+    /// <summary>True once <see cref="StartTls(SslServerAuthenticationOptions)"/> (or its client overload) was called: framers stop delivering the rest of the chunk.</summary>
+    internal bool IsTlsStarting => Volatile.Read(ref _tlsStarted) != 0 && Volatile.Read(ref _tls) is null;
+
+    /// <summary>
+    /// STARTTLS, server side: everything written before this call goes out in plaintext first, everything written after
+    /// it is encrypted; input received after the command that was not yet delivered is discarded (a framer stops
+    /// delivering the rest of the chunk), so plaintext injected by a man in the middle is never taken as if it came over
+    /// TLS. <see cref="Protocol.TlsHandshakeCompleted"/> runs when the handshake is done; a failed handshake closes the
+    /// connection. Call it from a callback of this connection (typically on the STARTTLS command).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">TLS was already started on this connection.</exception>
+    /// <exception cref="NotSupportedException">This transport has no TLS (the in-memory test transport).</exception>
+    public void StartTls(SslServerAuthenticationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        BeginStartTls(TlsStart.ForServer(options));
+    }
+
+    /// <summary>STARTTLS, client side: as <see cref="StartTls(SslServerAuthenticationOptions)"/>, as the TLS client.</summary>
+    /// <exception cref="InvalidOperationException">TLS was already started on this connection.</exception>
+    /// <exception cref="NotSupportedException">This transport has no TLS (the in-memory test transport).</exception>
+    public void StartTls(SslClientAuthenticationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        BeginStartTls(TlsStart.ForClient(options));
+    }
+
+    private void BeginStartTls(TlsStart start)
+    {
+        if (!SupportsTls) throw new NotSupportedException("This transport cannot run TLS.");
+        if (Interlocked.Exchange(ref _tlsStarted, 1) != 0) throw new InvalidOperationException("TLS was already started on this connection.");
+        lock (_sendLock)
+        {
+            // Everything queued until now is plaintext; what is written from here on waits for the handshake.
+            OnStartTls(start, _output.Length);
+        }
+    }
+
+    /// <summary>Marks a connection that speaks TLS from its first byte (a TLS listener or client).</summary>
+    private protected void MarkTlsFromStart() => Volatile.Write(ref _tlsStarted, 1);
+
+    /// <summary>The handshake completed: publish the session; a STARTTLS upgrade then runs <see cref="Protocol.TlsHandshakeCompleted"/>.</summary>
+    private protected void OnTlsEstablished(TlsConnectionInfo info, bool notifyProtocol)
+    {
+        Volatile.Write(ref _tls, info);
+        if (!notifyProtocol) return;
+        lock (_callbackLock)
+        {
+            var protocol = _protocol;
+            if (protocol is not null && Volatile.Read(ref _state) == StateOpen)
+            {
+                try
+                {
+                    protocol.TlsHandshakeCompleted();
+                }
+                catch (Exception ex)
+                {
+                    FailCallback(protocol, ex, nameof(Protocol.TlsHandshakeCompleted));
+                }
+            }
+        }
+        AfterCallback();
+    }
+
+    /// <summary>
+    /// A TLS handshake failed or passed its deadline: close at once with <paramref name="reason"/>, count it and log it
+    /// (rate-limited, once per connection). A connection whose first handshake failed never reaches ConnectionMade.
+    /// </summary>
+    private protected void OnTlsHandshakeFailed(DisconnectReason reason, bool timedOut)
+    {
+        // The deadline closes the socket, which then fails the handshake too: only the first report counts.
+        if (Interlocked.Exchange(ref _tlsFailed, 1) != 0) return;
+        lock (_sendLock)
+        {
+            _reasonSet = false; // the handshake's failure is the true reason, not the socket error it caused
+            SetReason(reason);
+            _state = StateClosed;
+        }
+        _host.Metrics.TlsHandshakeFailed(timedOut ? "timeout" : "error");
+        var protocol = _protocol ?? _servedBy;
+        if (protocol is not null) _host.PolicyLog.TlsHandshakeFailed(RemoteEndPoint, protocol, reason.Message ?? reason.ToString());
+        RequestClose(abort: true);
+    }
+
+    /// <summary>True once a handshake failure was reported (the connection is closing because of it).</summary>
+    private protected bool TlsFailed => Volatile.Read(ref _tlsFailed) != 0;
+
     /// <summary>Received bytes waiting in the medium that the receive loop has not read yet (our side is behind).</summary>
     internal virtual int PendingInboundBytes => 0;
 
@@ -159,7 +254,12 @@ public abstract class Transport
         // accepted for sending, never a write that raced a close.
         _protocol?.InvokeDataWritten(data);
         var after = AfterWrite.Nothing;
-        if (_output.IsEmpty && !_outputLeased)
+        if (!SendsInline)
+        {
+            // TLS: only the send loop writes (one writer for the TLS session); the bytes wait in the pooled buffer.
+            if (_output.IsEmpty && !_outputLeased) after = AfterWrite.WakeSender;
+        }
+        else if (_output.IsEmpty && !_outputLeased)
         {
             int allowed = _writeThrottle is null ? data.Length : _writeThrottle.Take(data.Length);
             if (allowed > 0)
@@ -346,6 +446,21 @@ public abstract class Transport
     /// <summary>Output was buffered: the medium must drain it (see <see cref="TryPeekOutput"/>).</summary>
     private protected abstract void OnOutputPending();
 
+    /// <summary>False while writes must not go to the medium inline (TLS: the send loop is the only writer).</summary>
+    private protected virtual bool SendsInline => true;
+
+    /// <summary>True when this medium can run TLS (<see cref="StartTls(SslServerAuthenticationOptions)"/>).</summary>
+    private protected virtual bool SupportsTls => false;
+
+    /// <summary>STARTTLS was called (under the send lock): the first <paramref name="plaintextBytes"/> of the queued output are still plaintext.</summary>
+    private protected virtual void OnStartTls(TlsStart start, long plaintextBytes) => throw new NotSupportedException("This transport cannot run TLS.");
+
+    /// <summary>Under the send lock, when the send loop peeks output: how much of <paramref name="length"/> bytes it may send now (0: none yet).</summary>
+    private protected virtual int LimitOutputChunk(int length) => length;
+
+    /// <summary>Under the send lock, when the send loop completed a peeked chunk with <paramref name="sent"/> bytes.</summary>
+    private protected virtual void OnOutputSent(int sent) { }
+
     /// <summary>Reading was resumed: wake the receive side.</summary>
     private protected abstract void OnReadingResumed();
 
@@ -375,6 +490,9 @@ public abstract class Transport
         {
             if (_output.IsEmpty || _outputLeased || _state == StateClosed) return ReadOnlyMemory<byte>.Empty;
             var chunk = _output.Peek();
+            int mediumLimit = LimitOutputChunk(chunk.Length);
+            if (mediumLimit == 0) return ReadOnlyMemory<byte>.Empty; // the medium wakes the send loop when it can take more
+            chunk = chunk[..mediumLimit];
             if (_writeThrottle is not null)
             {
                 int allowed = _writeThrottle.Take(chunk.Length);
@@ -397,6 +515,7 @@ public abstract class Transport
         lock (_sendLock)
         {
             _outputLeased = false;
+            OnOutputSent(sent);
             if (_clearOutputOnReturn)
             {
                 // Finish ran while this chunk was on its way: only now may its blocks go back to the pool.
@@ -437,6 +556,18 @@ public abstract class Transport
     /// <summary>Runs admission and <see cref="Protocol.ConnectionMade"/>; false when the connection was rejected or closed in the process.</summary>
     private protected bool Open(Protocol protocol)
     {
+        if (!Admit(protocol)) return false;
+        Connect();
+        return true;
+    }
+
+    /// <summary>
+    /// Runs the admission policies; false when they rejected the connection (closed at once). An admitted connection
+    /// counts toward <c>[MaxConnections]</c> and <see cref="ProtocolServer.ConnectionCount"/> from here on, also while its
+    /// TLS handshake runs; <see cref="Connect"/> then makes it.
+    /// </summary>
+    private protected bool Admit(Protocol protocol)
+    {
         ConnectionAdmission admission;
         try
         {
@@ -471,11 +602,20 @@ public abstract class Transport
             protocol = admission.OverflowProtocol!;
         }
 
-        _protocol = protocol;
+        _servedBy = protocol;
         _admitted = true;
         _host.OnAdmitted();
+        return true;
+    }
+
+    /// <summary>Attaches the admitted protocol and runs <see cref="Protocol.ConnectionMade"/> (after the TLS handshake, if any).</summary>
+    private protected void Connect()
+    {
+        var protocol = _servedBy!;
+        _servedBy = null;
         lock (_callbackLock)
         {
+            _protocol = protocol;
             protocol.Attach(this);
             try
             {
@@ -488,7 +628,6 @@ public abstract class Transport
             }
         }
         AfterCallback();
-        return true;
     }
 
     /// <summary>
@@ -622,7 +761,7 @@ public abstract class Transport
                 protocol.Detach();
             }
             // Uncounted before the admission slot is released, so ConnectionCount never exceeds a [MaxConnections] limit.
-            if (_admitted) _host.OnClosed(reason.Kind);
+            if (_admitted) _host.OnClosed(reason.Kind, wasMade: protocol is not null);
             if (_admittedBy is { } admitted)
             {
                 _admittedBy = null;

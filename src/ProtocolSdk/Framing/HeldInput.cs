@@ -20,6 +20,9 @@ internal interface IMessageSplitter
     /// it did not consume: empty unless it stopped at a pause or a close.
     /// </summary>
     void Split(Protocol protocol, ref ReadOnlySpan<byte> data);
+
+    /// <summary>Drops a partial message (STARTTLS: plaintext after the command must never join TLS input).</summary>
+    void DiscardBuffered();
 }
 
 /// <summary>
@@ -60,6 +63,7 @@ internal sealed class HeldInput : TimerEntry, IReadResumeListener
         if (held is null)
         {
             splitter.Split(protocol, ref data);
+            if (DroppedForTls(protocol, splitter, held: null)) return;
             if (data.IsEmpty || !IsOpen(protocol)) return;
             held = new HeldInput(splitter, protocol, protocol.Transport); // the connection's first pause
         }
@@ -74,6 +78,7 @@ internal sealed class HeldInput : TimerEntry, IReadResumeListener
             if (_length == 0)
             {
                 _splitter.Split(_protocol, ref data);
+                if (DroppedForTls(_protocol, _splitter, this)) return;
                 if (data.IsEmpty || !IsOpen(_protocol)) return;
             }
             Append(data); // after held bytes, so the order of the stream is kept
@@ -97,6 +102,7 @@ internal sealed class HeldInput : TimerEntry, IReadResumeListener
             var rest = new ReadOnlySpan<byte>(_array, _start, _length);
             int before = rest.Length;
             _splitter.Split(_protocol, ref rest);
+            if (DroppedForTls(_protocol, _splitter, this)) return;
             if (!IsOpen(_protocol)) return; // closing: nothing more is delivered; Dispose returns the buffer
             Consume(before - rest.Length);
         }
@@ -134,6 +140,19 @@ internal sealed class HeldInput : TimerEntry, IReadResumeListener
         {
             _feedingThread = 0;
         }
+    }
+
+    /// <summary>
+    /// After a message called <see cref="Transport.StartTls(System.Net.Security.SslServerAuthenticationOptions)"/>: the
+    /// rest of the input (this chunk, held bytes, a partial message) was received in plaintext after the command and is
+    /// dropped, never delivered (the STARTTLS injection of CVE-2011-0411). True when that happened.
+    /// </summary>
+    private static bool DroppedForTls(Protocol protocol, IMessageSplitter splitter, HeldInput? held)
+    {
+        if (!protocol.IsConnected || !protocol.Transport.IsTlsStarting) return false;
+        splitter.DiscardBuffered();
+        held?.Clear();
+        return true;
     }
 
     private static bool IsOpen(Protocol protocol) => protocol.IsConnected && !protocol.Transport.IsClosing;

@@ -54,12 +54,19 @@ public sealed class LengthPrefixFramer : IDisposable, IMessageSplitter
     /// <summary>Feeds a received chunk; calls <see cref="Protocol.MessageReceived"/> for each complete frame.</summary>
     public void Feed(Protocol protocol, ReadOnlySpan<byte> data) => HeldInput.Feed(ref _held, this, protocol, data);
 
+    void IMessageSplitter.DiscardBuffered()
+    {
+        _pending.Clear();
+        _frameLength = -1;
+        _skip = 0;
+    }
+
     void IMessageSplitter.Split(Protocol protocol, ref ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
         {
             // Paused or closed by the last message (or its MessageTooLong): the rest stays in 'data'.
-            if (!protocol.IsConnected || protocol.Transport.IsClosing || protocol.Transport.IsReadingPausedByProtocol) return;
+            if (!protocol.IsConnected || protocol.Transport.IsClosing || protocol.Transport.IsReadingPausedByProtocol || protocol.Transport.IsTlsStarting) return;
             if (_skip > 0)
             {
                 int skipped = (int)Math.Min(_skip, data.Length);

@@ -72,6 +72,12 @@ public sealed class LineFramer : IDisposable, IMessageSplitter
     /// <summary>Feeds a received chunk; calls <see cref="Protocol.MessageReceived"/> for each complete line.</summary>
     public void Feed(Protocol protocol, ReadOnlySpan<byte> data) => HeldInput.Feed(ref _held, this, protocol, data);
 
+    void IMessageSplitter.DiscardBuffered()
+    {
+        _pending.Clear();
+        _discarding = false;
+    }
+
     void IMessageSplitter.Split(Protocol protocol, ref ReadOnlySpan<byte> data)
     {
         if (ShouldStop(protocol)) return;
@@ -236,7 +242,7 @@ public sealed class LineFramer : IDisposable, IMessageSplitter
     }
 
     private static bool ShouldStop(Protocol protocol) =>
-        !protocol.IsConnected || protocol.Transport.IsClosing || protocol.Transport.IsReadingPausedByProtocol;
+        !protocol.IsConnected || protocol.Transport.IsClosing || protocol.Transport.IsReadingPausedByProtocol || protocol.Transport.IsTlsStarting;
 
     private void ThrowIfNotOneLine(ReadOnlySpan<byte> line)
     {

@@ -40,7 +40,25 @@ internal sealed class ConnectionHost : IDisposable
         {
             MaxBufferedBytes = options.MaxBufferedBytes,
             LingerTimeout = options.LingerTimeout,
+            TlsHandshakeTimeout = options.TlsHandshakeTimeout,
         };
+
+    /// <summary>Absolute deadline of a TLS handshake (from accept, or from StartTls).</summary>
+    public TimeSpan TlsHandshakeTimeout
+    {
+        get => _tlsHandshakeTimeout;
+        init
+        {
+            _tlsHandshakeTimeout = value;
+            TlsHandshakeTimedOutReason = new DisconnectReason(DisconnectKind.TimedOut, message: $"TLS handshake did not complete within TlsHandshakeTimeout ({value.TotalSeconds:0.###} s)");
+        }
+    }
+
+    private TimeSpan _tlsHandshakeTimeout = ProtocolServerOptions.DefaultTlsHandshakeTimeout;
+
+    /// <summary>The reason of a handshake cut by its deadline, made once per host.</summary>
+    public DisconnectReason TlsHandshakeTimedOutReason { get; private init; } =
+        new(DisconnectKind.TimedOut, message: "TLS handshake did not complete within TlsHandshakeTimeout (10 s)");
 
     private long _maxBufferedBytes;
     private int _activeConnections;
@@ -88,10 +106,12 @@ internal sealed class ConnectionHost : IDisposable
         Metrics.Accepted();
     }
 
-    public void OnClosed(DisconnectKind kind)
+    /// <param name="kind">why it ended.</param>
+    /// <param name="wasMade">false for a connection whose TLS handshake failed: counted in the handshake failures instead.</param>
+    public void OnClosed(DisconnectKind kind, bool wasMade = true)
     {
         Interlocked.Decrement(ref _activeConnections);
-        Metrics.Closed(kind);
+        if (wasMade) Metrics.Closed(kind);
     }
 
     public void OnOutputOverflow() => Metrics.OutputOverflowed();
@@ -158,6 +178,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "[MaxConnections] Total = {Total} cannot hold: the descriptor limit (ulimit -n {Limit}) lets this process hold at most {Sockets} connections; raise the limit or lower Total.")]
     public static partial void TotalAboveDescriptorBudget(ILogger logger, int total, long limit, int sockets);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "{Protocol}: TLS handshake with {Peer} failed: {Reason}.")]
+    public static partial void TlsHandshakeFailed(ILogger logger, string protocol, IPEndPoint peer, string reason);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Accepting connections on {EndPoint} failed {Count} time(s) in the last {Seconds:0} s ({Error}); backing off {DelayMs} ms.")]
     public static partial void AcceptFailing(ILogger logger, IPEndPoint endPoint, int count, double seconds, string error, long delayMs);

@@ -41,6 +41,12 @@ internal sealed class PolicyLog
         Log.PolicyClosed(_logger, protocol.GetType().Name, peer, reason);
     }
 
+    public void TlsHandshakeFailed(IPEndPoint peer, Protocol protocol, string reason)
+    {
+        if (!_logger.IsEnabled(LogLevel.Information) || !TryTakeLine()) return;
+        Log.TlsHandshakeFailed(_logger, protocol.GetType().Name, peer, reason);
+    }
+
     /// <summary>True when this line may be logged; reports what the previous interval suppressed first.</summary>
     private bool TryTakeLine()
     {

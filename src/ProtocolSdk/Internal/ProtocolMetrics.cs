@@ -23,6 +23,7 @@ internal sealed class ProtocolMetrics
     private readonly Counter<long> _closed;
     private readonly Counter<long> _outputOverflows;
     private readonly Counter<long> _acceptErrors;
+    private readonly Counter<long> _tlsHandshakeFailures;
     private static readonly string[] KindNames = Enum.GetNames<DisconnectKind>();
     private readonly List<ServerGauge> _servers = new(); // one active-connections series per listening server
 
@@ -37,6 +38,7 @@ internal sealed class ProtocolMetrics
         _throttlePauses = _meter.CreateCounter<long>("protocolsdk.throttle.pauses", "{pause}", "Reads paused by a read throttle.");
         _outputOverflows = _meter.CreateCounter<long>("protocolsdk.output.overflows", "{connection}", "Connections aborted because their queued output passed MaxBufferedBytes.");
         _acceptErrors = _meter.CreateCounter<long>("protocolsdk.accept.errors", "{error}", "Failed accept calls, and accept pauses at the descriptor budget; tag 'error' is the SocketError or 'DescriptorBudget'.");
+        _tlsHandshakeFailures = _meter.CreateCounter<long>("protocolsdk.tls.handshake_failures", "{connection}", "TLS handshakes that failed or passed TlsHandshakeTimeout; tag 'reason' is 'timeout' or 'error'.");
         _closed = _meter.CreateCounter<long>("protocolsdk.connections.closed", "{connection}", "Connections closed after ConnectionMade; tag 'reason' is the DisconnectKind.");
     }
 
@@ -93,6 +95,8 @@ internal sealed class ProtocolMetrics
     public void BytesRead(long n) => _bytesRead.Add(n);
 
     public void BytesWritten(long n) => _bytesWritten.Add(n);
+
+    public void TlsHandshakeFailed(string reason) => _tlsHandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void TimedOut() => _timeouts.Add(1);
 

@@ -1,7 +1,10 @@
 using System;
 using System.Buffers;
+using System.IO;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 using ProtocolSdk.Internal;
@@ -15,6 +18,10 @@ namespace ProtocolSdk.Sockets;
 /// thread; only what the kernel refuses is buffered and drained by a send loop started on first need.
 /// Close: a graceful close reads and discards input until the peer's FIN (after ours), so the kernel never resets a
 /// connection that still has unread input and destroys the reply in flight.
+/// TLS (a TLS listener or client, or STARTTLS) puts an <see cref="SslStream"/> over a <see cref="SocketStream"/> on the
+/// same socket: the receive loop reads plaintext from it (zero-byte read first, so an idle TLS connection holds no
+/// buffer either), and the send loop is its only writer (writes are queued, never sent inline), which also sends
+/// close_notify before our FIN.
 /// </summary>
 internal sealed class SocketTransport : Transport
 {
@@ -26,9 +33,29 @@ internal sealed class SocketTransport : Transport
     private SendLoop? _sendLoop; // created on first need: most connections never buffer output
     private int _mediumClosed;
 
-    public SocketTransport(Socket socket, ConnectionHost host, int receiveBufferSize)
+    // TLS: plaintext -> pending (STARTTLS called, or the first handshake: writes wait in the buffer) -> active.
+    private const int TlsNone = 0, TlsPending = 1, TlsActive = 2;
+    private readonly TlsStart? _initialTls;
+    private int _tlsMode;
+    private SslStream? _ssl;
+    private TlsStart? _startTls;     // set by StartTls: the receive loop runs this handshake next
+    private long _plaintextLeft;     // STARTTLS: queued output still to go out in plaintext before the handshake (send lock)
+    private bool _chunkEncrypted;    // how the send loop must send the chunk it peeked (set under the send lock)
+    private int _tlsShutdown;        // 1: close_notify wanted (the send loop sends it, then FIN), 2: sent
+    private TlsHandshakeDeadline? _handshakeDeadline;
+    private readonly TaskCompletionSource? _established;
+    private Exception? _handshakeError;
+    private bool _handshakeTimedOut;
+
+    public SocketTransport(Socket socket, ConnectionHost host, int receiveBufferSize, TlsStart? tls = null)
         : base(host)
     {
+        _initialTls = tls;
+        if (tls is not null)
+        {
+            _tlsMode = TlsPending;
+            if (tls.Client is not null) _established = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
         _socket = socket;
         _receiveBufferSize = receiveBufferSize;
         socket.NoDelay = true;
@@ -60,13 +87,63 @@ internal sealed class SocketTransport : Transport
     /// <summary>Runs the connection to its end: admission, ConnectionMade, the receive loop, ConnectionLost.</summary>
     public async Task RunAsync(Protocol protocol)
     {
-        if (!Open(protocol)) return;
+        if (!Admit(protocol))
+        {
+            _established?.TrySetException(new IOException("The connection was rejected by an admission policy."));
+            return;
+        }
 
+        bool connected = true;
+        if (_initialTls is { } tls)
+        {
+            MarkTlsFromStart();
+            connected = await HandshakeAsync(tls, upgrade: false).ConfigureAwait(false);
+        }
+        if (connected)
+        {
+            Connect();
+            _established?.TrySetResult();
+            await ReceiveLoopAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _established?.TrySetException(_handshakeError ?? new IOException("The TLS handshake did not complete."));
+        }
+
+        // Wait until the socket is closed one way or the other, and until the send loop has let go of its chunk, so
+        // Finish never returns an output block that a SendAsync still reads.
+        while (Volatile.Read(ref _mediumClosed) == 0)
+        {
+            await _receiveSignal.WaitAsync().ConfigureAwait(false);
+        }
+        if (Volatile.Read(ref _sendLoop) is { } sendLoop)
+        {
+            await sendLoop.Exited.Task.ConfigureAwait(false);
+        }
+        _ssl?.Dispose(); // after both loops let go of it
+        Finish();
+    }
+
+    /// <summary>Completes when a TLS client connection is made (after its handshake); fails when the handshake failed.</summary>
+    internal Task Established => _established?.Task ?? Task.CompletedTask;
+
+    private async Task ReceiveLoopAsync()
+    {
         byte[]? buffer = null;
         try
         {
             while (Volatile.Read(ref _mediumClosed) == 0)
             {
+                if (Volatile.Read(ref _startTls) is { } start)
+                {
+                    // STARTTLS: whatever is left of the chunk that carried the command was not delivered; it is dropped
+                    // with the buffer. Bytes still in the kernel belong to the handshake (plaintext there fails it).
+                    ReturnBuffer(ref buffer);
+                    Volatile.Write(ref _startTls, null);
+                    if (!await HandshakeAsync(start, upgrade: true).ConfigureAwait(false)) break;
+                    continue;
+                }
+
                 if (!ShouldTakeInput)
                 {
                     // Paused, half-closed by the peer, or flushing after its FIN: hold no memory while waiting.
@@ -75,17 +152,22 @@ internal sealed class SocketTransport : Transport
                     continue;
                 }
 
+                var ssl = Volatile.Read(ref _tlsMode) == TlsActive ? _ssl : null;
                 if (buffer is null)
                 {
                     // Zero-byte receive: completes when data (or EOF) is there, without a buffer.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    if (ssl is not null) await ssl.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                    else await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                     if (!ShouldTakeInput) continue;
                     buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
                 }
 
                 // Input being discarded during a close is read in whole buffers (a read throttle no longer applies).
                 int limit = ShouldRead ? Math.Min(_receiveBufferSize, ReadSizeLimit) : _receiveBufferSize;
-                int n = _socket.Receive(buffer, 0, limit, SocketFlags.None, out SocketError error);
+                int n;
+                SocketError error = SocketError.Success;
+                if (ssl is not null) n = await ssl.ReadAsync(buffer.AsMemory(0, limit)).ConfigureAwait(false);
+                else n = _socket.Receive(buffer, 0, limit, SocketFlags.None, out error);
                 if (error == SocketError.WouldBlock)
                 {
                     ReturnBuffer(ref buffer);
@@ -112,7 +194,7 @@ internal sealed class SocketTransport : Transport
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (IsMediumFailure(ex))
         {
             if (!IsClosed) OnMediumError(ex);
         }
@@ -120,18 +202,83 @@ internal sealed class SocketTransport : Transport
         {
             ReturnBuffer(ref buffer);
         }
+    }
 
-        // Wait until the socket is closed one way or the other, and until the send loop has let go of its chunk, so
-        // Finish never returns an output block that a SendAsync still reads.
-        while (Volatile.Read(ref _mediumClosed) == 0)
+    private static bool IsMediumFailure(Exception ex) =>
+        ex is SocketException or ObjectDisposedException or IOException or AuthenticationException or InvalidOperationException;
+
+    /// <summary>
+    /// Runs one TLS handshake under its absolute deadline. STARTTLS first waits until the plaintext queued before the
+    /// call went out. False when it failed (the connection is closing: reported, logged and counted once).
+    /// </summary>
+    private async Task<bool> HandshakeAsync(TlsStart start, bool upgrade)
+    {
+        var deadline = _handshakeDeadline ??= new TlsHandshakeDeadline(this);
+        Timers.Schedule(deadline, Timers.DeadlineAfter(Host.TlsHandshakeTimeout));
+        var ssl = new SslStream(new SocketStream(_socket), leaveInnerStreamOpen: true);
+        Volatile.Write(ref _ssl, ssl);
+        try
         {
-            await _receiveSignal.WaitAsync().ConfigureAwait(false);
+            while (Interlocked.Read(ref _plaintextLeft) > 0 && Volatile.Read(ref _mediumClosed) == 0)
+            {
+                await _receiveSignal.WaitAsync().ConfigureAwait(false);
+            }
+            if (start.Server is { } server) await ssl.AuthenticateAsServerAsync(server, CancellationToken.None).ConfigureAwait(false);
+            else await ssl.AuthenticateAsClientAsync(start.Client!, CancellationToken.None).ConfigureAwait(false);
+            if (Volatile.Read(ref _mediumClosed) != 0) throw new IOException("The connection closed during the TLS handshake.");
         }
-        if (Volatile.Read(ref _sendLoop) is { } sendLoop)
+        catch (Exception ex) when (IsMediumFailure(ex) || ex is System.ComponentModel.Win32Exception)
         {
-            await sendLoop.Exited.Task.ConfigureAwait(false);
+            Timers.Cancel(deadline);
+            // A deadline closes the socket under the handshake: tell the client caller that, not the socket error.
+            _handshakeError = TlsFailed && Volatile.Read(ref _handshakeTimedOut) ? new TimeoutException(Host.TlsHandshakeTimedOutReason.Message, ex) : ex;
+            if (!IsClosed) OnTlsHandshakeFailed(new DisconnectReason(DisconnectKind.ConnectionError, ex, "TLS handshake failed: " + ex.Message), timedOut: false);
+            return false;
         }
-        Finish();
+        Timers.Cancel(deadline);
+        Volatile.Write(ref _tlsMode, TlsActive);
+        OnTlsEstablished(new TlsConnectionInfo(ssl), notifyProtocol: upgrade);
+        if (HasPendingOutput) OnOutputPending(); // writes made during the handshake go out now, encrypted
+        return true;
+    }
+
+    /// <summary>The handshake deadline passed (on the timer wheel's thread): close unless it completed meanwhile.</summary>
+    internal void OnTlsHandshakeDeadline()
+    {
+        if (Volatile.Read(ref _tlsMode) == TlsActive) return;
+        Volatile.Write(ref _handshakeTimedOut, true);
+        OnTlsHandshakeFailed(Host.TlsHandshakeTimedOutReason, timedOut: true);
+    }
+
+    private protected override bool SendsInline => Volatile.Read(ref _tlsMode) == TlsNone;
+
+    /// <summary>
+    /// Decides, under the send lock (where StartTls also runs), what the send loop may send and how: encrypted once
+    /// TLS is active; during STARTTLS only the plaintext queued before the call, then nothing until the handshake.
+    /// </summary>
+    private protected override int LimitOutputChunk(int length)
+    {
+        int mode = Volatile.Read(ref _tlsMode);
+        _chunkEncrypted = mode == TlsActive;
+        if (mode != TlsPending) return length;
+        return (int)Math.Min(length, _plaintextLeft);
+    }
+
+    private protected override void OnOutputSent(int sent)
+    {
+        // Plaintext queued before StartTls leaves the count as it goes out (also a chunk already in flight at the call).
+        if (_chunkEncrypted || _plaintextLeft == 0) return;
+        _plaintextLeft -= Math.Min(sent, _plaintextLeft);
+        if (_plaintextLeft == 0) _receiveSignal.Set(); // the handshake may start
+    }
+
+    private protected override bool SupportsTls => true;
+
+    private protected override void OnStartTls(TlsStart start, long plaintextBytes)
+    {
+        Interlocked.Exchange(ref _plaintextLeft, plaintextBytes);
+        Volatile.Write(ref _tlsMode, TlsPending);
+        Volatile.Write(ref _startTls, start);
     }
 
     private protected override int SendNow(ReadOnlySpan<byte> data)
@@ -173,6 +320,19 @@ internal sealed class SocketTransport : Transport
     private protected override void ShutdownOutputMedium()
     {
         if (Volatile.Read(ref _mediumClosed) != 0) return;
+        int mode = Volatile.Read(ref _tlsMode);
+        if (mode == TlsActive)
+        {
+            // The send loop is the TLS session's only writer: it sends close_notify, then FIN.
+            Interlocked.CompareExchange(ref _tlsShutdown, 1, 0);
+            OnOutputPending();
+            return;
+        }
+        if (mode == TlsPending)
+        {
+            Abort(); // closing during a handshake: there is no session to close gracefully (the close's reason stays)
+            return;
+        }
         try
         {
             _socket.Shutdown(SocketShutdown.Send); // FIN after everything queued; the receive side stays open
@@ -209,16 +369,25 @@ internal sealed class SocketTransport : Transport
         {
             while (Volatile.Read(ref _mediumClosed) == 0)
             {
-                var chunk = TryPeekOutput();
+                var chunk = TryPeekOutput(); // sets _chunkEncrypted, under the send lock
                 if (chunk.IsEmpty)
                 {
-                    await loop.Signal.WaitAsync().ConfigureAwait(false);
+                    if (Volatile.Read(ref _tlsMode) == TlsActive && Volatile.Read(ref _tlsShutdown) == 1) await SendCloseNotifyAsync().ConfigureAwait(false);
+                    else await loop.Signal.WaitAsync().ConfigureAwait(false);
                     continue;
                 }
                 int sent = 0;
                 try
                 {
-                    sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                    if (_chunkEncrypted)
+                    {
+                        await _ssl!.WriteAsync(chunk).ConfigureAwait(false);
+                        sent = chunk.Length;
+                    }
+                    else
+                    {
+                        sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
@@ -226,7 +395,7 @@ internal sealed class SocketTransport : Transport
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (IsMediumFailure(ex))
         {
             if (!IsClosed) OnMediumError(ex);
         }
@@ -234,6 +403,22 @@ internal sealed class SocketTransport : Transport
         {
             loop.Exited.TrySetResult();
         }
+    }
+
+    /// <summary>Ends the TLS session (close_notify), then sends FIN; the receive side lingers as for plaintext.</summary>
+    private async Task SendCloseNotifyAsync()
+    {
+        Volatile.Write(ref _tlsShutdown, 2);
+        try
+        {
+            await _ssl!.ShutdownAsync().ConfigureAwait(false);
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (IsMediumFailure(ex))
+        {
+            // Already broken or closed: the receive loop sees the error or the end.
+        }
+        _receiveSignal.Set();
     }
 
     /// <summary>The send loop's wake-up signal and its end, created together when output is first buffered.</summary>
