@@ -265,6 +265,8 @@ public abstract class Transport
             if (allowed > 0)
             {
                 int sent = SendNow(data[..allowed]);
+                // Tokens for bytes the kernel did not take go back: the send loop takes them again when it sends those bytes.
+                if (_writeThrottle is not null && sent < allowed) _writeThrottle.Refund(allowed - Math.Max(sent, 0));
                 if (sent < 0) return AfterWrite.Nothing; // the medium failed; the read side reports the error and closes
                 if (sent > 0)
                 {
@@ -272,7 +274,6 @@ public abstract class Transport
                     _host.Metrics.BytesWritten(sent);
                     _protocol?.InvokeDataSent(sent);
                     data = data[sent..];
-                    if (_writeThrottle is not null && sent < allowed) _writeThrottle.Refund(allowed - sent);
                 }
             }
             if (data.IsEmpty) return AfterWrite.Nothing;

@@ -11,6 +11,9 @@ namespace ProtocolSdk.Tests.Integration;
 /// Against the openssl command line (a TLS stack nobody here wrote). .ci/run installs the package when it is missing;
 /// elsewhere these tests return early when there is no openssl on PATH.
 /// </summary>
+// Not in parallel with other tests: the allocation figure below is read process-wide (GC.GetTotalAllocatedBytes), so
+// another test's traffic would count against it (it failed once that way in a full run).
+[Collection(nameof(NonParallelCollection))]
 public class TlsOpenSslTests(ITestOutputHelper output)
 {
     private static readonly string? OpenSsl = FindOpenSsl();

@@ -6,6 +6,20 @@ namespace ProtocolSdk.Tests.Policies;
 public class ThrottlePolicyTests
 {
     [Fact]
+    public void Write_tokens_for_bytes_the_kernel_refused_are_refunded_not_charged_twice()
+    {
+        using var host = new ProtocolTestHost();
+        var connection = host.Connect(new WriteThrottled()); // 10,000 B/s, burst one second's worth
+        connection.Transport.SetPeerReceiveWindow(0);        // the kernel takes nothing: the direct send returns 0
+        connection.Transport.Write(new byte[6000]);          // buffered; its tokens must go back to the bucket
+        connection.Transport.SetPeerReceiveWindow(null);     // the send loop now takes tokens for the same 6,000 bytes
+
+        // With the tokens charged twice only 4,000 of the 10,000-byte burst would be left for them.
+        Assert.Equal(6000, connection.Transport.Written.Length);
+        Assert.Equal(0, connection.Transport.BufferedBytes);
+    }
+
+    [Fact]
     public void Read_limit_pauses_reading_until_the_debt_is_repaid_then_resumes()
     {
         // [Throttle(ReadBytesPerSecond = 1000)]: burst 1000 bytes. Reads are capped at the budget left (at least 512
