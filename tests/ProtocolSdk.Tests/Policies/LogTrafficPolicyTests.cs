@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using ProtocolSdk.Testing;
+using ProtocolSdk.Tests.Support;
 
 namespace ProtocolSdk.Tests.Policies;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using ProtocolSdk.Testing;
+using ProtocolSdk.Tests.Support;
 
 namespace ProtocolSdk.Tests.Policies;
 

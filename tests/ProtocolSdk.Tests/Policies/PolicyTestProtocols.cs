@@ -179,23 +179,3 @@ public sealed partial class AllPoliciesProtocol : Protocol
 {
     public override void DataReceived(ReadOnlySpan<byte> data) => Transport.Write(data);
 }
-
-/// <summary>Records log entries (formatted) per category, for traffic-log tests.</summary>
-public sealed class RecordingLoggerProvider : ILoggerProvider, ILoggerFactory
-{
-    public readonly ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-    public void AddProvider(ILoggerProvider provider) { }
-    public void Dispose() { }
-
-    public IEnumerable<string> Messages(string category) => Entries.Where(e => e.Category == category).Select(e => e.Message);
-
-    private sealed class Logger(RecordingLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((category, logLevel, formatter(state, exception)));
-    }
-}

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ProtocolSdk.Tests.Support;
 
-/// <summary>An ILoggerProvider that keeps every entry, for assertions on what was logged.</summary>
-public sealed class RecordingLoggerProvider : ILoggerProvider
+/// <summary>
+/// Keeps every log entry (formatted), for assertions on what was logged. Both a provider and a factory, so it can be
+/// passed wherever the SDK takes an <see cref="ILoggerFactory"/> (ProtocolServerOptions, ProtocolTestHost).
+/// </summary>
+public sealed class RecordingLoggerProvider : ILoggerProvider, ILoggerFactory
 {
     public sealed record Entry(string Category, LogLevel Level, string Message, Exception? Exception);
 
@@ -12,7 +15,12 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    public void AddProvider(ILoggerProvider provider) { }
+
     public void Dispose() { }
+
+    /// <summary>The messages logged under <paramref name="category"/>, in order.</summary>
+    public IEnumerable<string> Messages(string category) => Entries.Where(e => e.Category == category).Select(e => e.Message);
 
     private sealed class Logger(RecordingLoggerProvider owner, string category) : ILogger
     {

@@ -102,7 +102,7 @@ public class GracefulCloseTests
     [Fact]
     public void Writes_after_our_FIN_are_ignored_and_not_logged_as_sent()
     {
-        var logs = new Policies.RecordingLoggerProvider();
+        var logs = new RecordingLoggerProvider();
         using var host = new ProtocolTestHost(logs);
         var protocol = new LoggedProtocol();
         var conn = host.Connect(protocol);
@@ -178,7 +178,7 @@ public class GracefulCloseTests
     [Fact]
     public void Output_past_MaxBufferedBytes_aborts_with_a_reason_naming_the_cap_and_is_logged_once()
     {
-        var logs = new Policies.RecordingLoggerProvider();
+        var logs = new RecordingLoggerProvider();
         using var host = new ProtocolTestHost(NewClock(), new ProtocolServerOptions { LoggerFactory = logs, MaxBufferedBytes = 128 * 1024 });
         var conn = host.Connect(new Counting());
         conn.Transport.SetPeerReceiveWindow(0);

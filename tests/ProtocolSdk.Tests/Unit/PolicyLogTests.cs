@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ProtocolSdk.Testing;
 using ProtocolSdk.Tests.Integration;
 using ProtocolSdk.Tests.Policies;
+using ProtocolSdk.Tests.Support;
 
 namespace ProtocolSdk.Tests.Unit;
 
@@ -11,7 +12,7 @@ public class PolicyLogTests
     [Fact]
     public void Admission_rejections_are_logged_with_reason_and_peer_and_a_flood_is_summarised()
     {
-        var logs = new Policies.RecordingLoggerProvider();
+        var logs = new RecordingLoggerProvider();
         using var host = new ProtocolTestHost(logs);
         for (int i = 0; i < 50; i++) Assert.True(host.Connect(new RejectAll(), "10.0.0.7").WasRejected);
 
@@ -33,7 +34,7 @@ public class PolicyLogTests
     [Fact]
     public void A_policy_close_is_logged_once_with_the_policy_reason_and_the_peer()
     {
-        var logs = new Policies.RecordingLoggerProvider();
+        var logs = new RecordingLoggerProvider();
         using var host = new ProtocolTestHost(logs);
         var conn = host.Connect(new LineEcho(), "10.9.9.9");
         conn.Send("this line is far longer than sixteen bytes\r\n");
@@ -48,7 +49,7 @@ public class PolicyLogTests
     [Fact]
     public void Ordinary_closes_log_nothing()
     {
-        var logs = new Policies.RecordingLoggerProvider();
+        var logs = new RecordingLoggerProvider();
         using var host = new ProtocolTestHost(logs);
         host.Connect(new LineEcho()).Close();
         host.Connect(new LineEcho()).Reset();
