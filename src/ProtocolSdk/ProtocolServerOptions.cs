@@ -84,6 +84,14 @@ public sealed class ProtocolServerOptions
     /// </summary>
     public SslClientAuthenticationOptions? ClientTls { get; set; }
 
+    /// <summary>
+    /// The store shared by a fleet of server instances for policies declared with <c>ClusterWide = true</c>
+    /// (see <see cref="IClusterStore"/>; <c>ProtocolSdk.Redis</c> provides one on Redis). Required when the protocol
+    /// declares one: <see cref="ProtocolServer.ListenTcpAsync{TProtocol}(System.Net.IPEndPoint, ProtocolServerOptions?, System.Threading.CancellationToken)"/>
+    /// fails without it. Default null.
+    /// </summary>
+    public IClusterStore? ClusterStore { get; set; }
+
     /// <summary>Test seam: replaces the listener's accept call (to inject accept failures).</summary>
     internal Func<System.Net.Sockets.Socket, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask<System.Net.Sockets.Socket>>? AcceptSocket { get; set; }
 

@@ -23,6 +23,14 @@ public sealed class MaxConnectionsAttribute : Attribute
     public Type? Overflow { get; set; }
 
     /// <summary>
+    /// Counts are shared by every server instance that uses the same <see cref="ProtocolServerOptions.ClusterStore"/>
+    /// (and key prefix): <see cref="Total"/> and <see cref="PerPeer"/> then hold across the fleet. Each instance still
+    /// enforces them locally first, so the store is asked once per connection the instance itself would admit.
+    /// Default false. See docs/cluster.md.
+    /// </summary>
+    public bool ClusterWide { get; set; }
+
+    /// <summary>
     /// IPv6 prefix length that counts as one peer for <see cref="PerPeer"/>: default 64 (one host often holds a whole /64,
     /// so a smaller prefix would let it take PerPeer slots per address); 128 (or 0) means the full address.
     /// IPv4 peers are always one address.

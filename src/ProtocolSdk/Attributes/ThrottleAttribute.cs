@@ -33,6 +33,16 @@ public sealed class ThrottleAttribute : Attribute
     public long BurstBytes { get; set; }
 
     /// <summary>
+    /// The budget is shared by every server instance that uses the same <see cref="ProtocolServerOptions.ClusterStore"/>
+    /// (and key prefix), per <see cref="Scope"/>: one budget per peer across the fleet, or one for all connections of
+    /// the fleet. A connection lives on one instance, so with <see cref="ThrottleScope.PerConnection"/> (the default
+    /// scope) the budget is shared per peer (analyzer PSDK019 asks to say <c>Scope = ThrottleScope.PerPeer</c>).
+    /// Received chunks are charged locally; each instance leases slices of the shared budget in the background.
+    /// Default false. See docs/cluster.md.
+    /// </summary>
+    public bool ClusterWide { get; set; }
+
+    /// <summary>
     /// With <see cref="ThrottleScope.PerPeer"/>: the IPv6 prefix length that counts as one peer: default 64 (one host
     /// often holds a whole /64); 128 (or 0) means the full address. IPv4 peers are always one address.
     /// </summary>
