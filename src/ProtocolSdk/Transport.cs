@@ -211,6 +211,24 @@ public abstract class Transport
     /// <summary>Received bytes waiting in the medium that the receive loop has not read yet (our side is behind).</summary>
     internal virtual int PendingInboundBytes => 0;
 
+    /// <summary>
+    /// Bytes the network carried in: the same as <see cref="BytesReceived"/> on plaintext; over TLS the ciphertext
+    /// (records, handshakes, alerts). What <c>[Throttle]</c> and <c>[MinDataRate]</c> measure.
+    /// </summary>
+    internal virtual long WireBytesReceived => BytesReceived;
+
+    /// <summary>Bytes the network carried out: <see cref="BytesSent"/> on plaintext, the ciphertext over TLS.</summary>
+    internal virtual long WireBytesSent => BytesSent;
+
+    /// <summary>
+    /// Charges a write throttle for wire bytes beyond the plaintext it granted (TLS record overhead), so the
+    /// throttle limits what the network carries; the next sends wait while the budget is in debt.
+    /// </summary>
+    private protected void ChargeWriteOverhead(long bytes)
+    {
+        if (bytes > 0) Volatile.Read(ref _writeThrottle)?.Charge(bytes);
+    }
+
     /// <summary>Largest receive the medium should ask for (a read throttle lowers it to its budget).</summary>
     internal int ReadSizeLimit { get; set; } = int.MaxValue;
 

@@ -66,9 +66,9 @@ public sealed class MinDataRatePolicy
             _policy = policy;
             _transport = transport;
             _wheel = transport.Timers;
-            _lastBytes = transport.BytesReceived;
+            _lastBytes = transport.WireBytesReceived;
             _wasPaused = transport.IsReadingPaused;
-            _lastSent = transport.BytesSent;
+            _lastSent = transport.WireBytesSent;
             _wheel.Schedule(this, _wheel.DeadlineAfter(Sample));
         }
 
@@ -91,7 +91,7 @@ public sealed class MinDataRatePolicy
         /// <summary>False when it closed the connection.</summary>
         private bool JudgeInbound(bool missed)
         {
-            long bytes = _transport.BytesReceived;
+            long bytes = _transport.WireBytesReceived;
             long received = bytes - _lastBytes;
             _lastBytes = bytes;
             bool paused = _transport.IsReadingPaused;
@@ -118,7 +118,7 @@ public sealed class MinDataRatePolicy
 
         private void JudgeOutbound(bool missed)
         {
-            long sent = _transport.BytesSent;
+            long sent = _transport.WireBytesSent;
             long delivered = sent - _lastSent;
             _lastSent = sent;
             bool waiting = _transport.BufferedBytes > 0 && !_transport.IsWaitingForWriteBudget;

@@ -18,6 +18,7 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
     private readonly TimerWheel _wheel;
     private readonly ProtocolMetrics _metrics;
     private volatile bool _disposed;
+    private long _wireSeen, _plainSeen, _overhead; // receive loop only: wire bytes beyond the plaintext delivered
 
     public ReadThrottle(TokenBucket bucket, Transport transport)
     {
@@ -26,12 +27,14 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
         _wheel = transport.Timers;
         _metrics = ProtocolMetrics.Instance;
         bucket.AddUser();
+        _wireSeen = transport.WireBytesReceived; // a TLS handshake before ConnectionMade is not charged
+        _plainSeen = transport.BytesReceived;
         UpdateReadSize(bucket.Available);
     }
 
     public void OnReceived(int bytes)
     {
-        double balance = _bucket.Consume(bytes);
+        double balance = _bucket.Consume(WireCharge(bytes));
         if (balance < 0)
         {
             _metrics.ThrottlePaused();
@@ -42,6 +45,27 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
         {
             UpdateReadSize(balance);
         }
+    }
+
+    /// <summary>
+    /// What a delivered chunk costs in wire bytes. On plaintext that is the chunk. Over TLS the ciphertext that came
+    /// in since the last chunk is charged (record overhead included): a decrypted record may arrive with the next
+    /// one already read, so one chunk can cost more than its plaintext and the next one less; the sum is the wire.
+    /// </summary>
+    private int WireCharge(int bytes)
+    {
+        long wire = _transport.WireBytesReceived, plain = _transport.BytesReceived;
+        _overhead += (wire - _wireSeen) - (plain - _plainSeen);
+        _wireSeen = wire;
+        _plainSeen = plain;
+        long charge = bytes + _overhead;
+        if (charge < 0)
+        {
+            _overhead = charge; // charged ahead already: this chunk is free, and the credit carries on
+            return 0;
+        }
+        _overhead = 0;
+        return (int)Math.Min(charge, int.MaxValue);
     }
 
     internal override void Fire()

@@ -25,6 +25,9 @@ internal sealed class WriteThrottle : TimerEntry, IDisposable
 
     public void Refund(int bytes) => _bucket.Refund(bytes);
 
+    /// <summary>Charges wire bytes sent beyond the tokens taken (TLS record overhead); may run the bucket into debt.</summary>
+    public void Charge(long bytes) => _bucket.Consume((int)Math.Min(bytes, int.MaxValue));
+
     /// <summary>Schedules a wake-up of the transport's send loop for when a useful amount of tokens is back.</summary>
     public void WakeWhenAvailable(Transport transport)
     {

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -15,8 +16,13 @@ namespace ProtocolSdk.Sockets;
 internal sealed class SocketStream : Stream
 {
     private readonly Socket _socket;
+    private readonly SocketTransport _transport; // counts the ciphertext: throttles and rate checks measure the wire
 
-    public SocketStream(Socket socket) => _socket = socket;
+    public SocketStream(Socket socket, SocketTransport transport)
+    {
+        _socket = socket;
+        _transport = transport;
+    }
 
     public override bool CanRead => true;
 
@@ -24,17 +30,37 @@ internal sealed class SocketStream : Stream
 
     public override bool CanSeek => false;
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var receive = _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        if (receive.IsCompletedSuccessfully)
+        {
+            int n = receive.Result;
+            _transport.OnCipherReceived(n);
+            return new ValueTask<int>(n);
+        }
+        return CountedAsync(receive);
+    }
+
+    // Pooled builder: a read that has to wait costs no allocation in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> CountedAsync(ValueTask<int> receive)
+    {
+        int n = await receive.ConfigureAwait(false);
+        _transport.OnCipherReceived(n);
+        return n;
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (!buffer.IsEmpty)
         {
             int sent = await _socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            _transport.OnCipherSent(sent);
             buffer = buffer[sent..];
         }
     }

@@ -47,6 +47,11 @@ internal sealed class SocketTransport : Transport
     private Exception? _handshakeError;
     private bool _handshakeTimedOut;
 
+    // What the network carried, for the policies that measure wire bytes ([Throttle], [MinDataRate]): plaintext moved
+    // by the socket directly, plus ciphertext moved by the SocketStream under TLS.
+    private long _plainReceived, _cipherReceived, _plainSent, _cipherSent;
+    private long _cipherSentAccounted; // send loop only: ciphertext already charged to a write throttle
+
     public SocketTransport(Socket socket, ConnectionHost host, int receiveBufferSize, TlsStart? tls = null)
         : base(host)
     {
@@ -178,6 +183,7 @@ internal sealed class SocketTransport : Transport
                     OnMediumError(new SocketException((int)error)); // a reset mid-linger ends the close at once
                     break;
                 }
+                if (ssl is null && n > 0) Volatile.Write(ref _plainReceived, _plainReceived + n);
                 if (n == 0)
                 {
                     // End of stream: the protocol hears ReadConnectionLost (half-close), or a lingering close completes.
@@ -215,7 +221,7 @@ internal sealed class SocketTransport : Transport
     {
         var deadline = _handshakeDeadline ??= new TlsHandshakeDeadline(this);
         Timers.Schedule(deadline, Timers.DeadlineAfter(Host.TlsHandshakeTimeout));
-        var ssl = new SslStream(new SocketStream(_socket), leaveInnerStreamOpen: true);
+        var ssl = new SslStream(new SocketStream(_socket, this), leaveInnerStreamOpen: true);
         Volatile.Write(ref _ssl, ssl);
         try
         {
@@ -236,6 +242,7 @@ internal sealed class SocketTransport : Transport
             return false;
         }
         Timers.Cancel(deadline);
+        _cipherSentAccounted = Interlocked.Read(ref _cipherSent); // the handshake is not charged to a write throttle
         Volatile.Write(ref _tlsMode, TlsActive);
         OnTlsEstablished(new TlsConnectionInfo(ssl), notifyProtocol: upgrade);
         if (HasPendingOutput) OnOutputPending(); // writes made during the handshake go out now, encrypted
@@ -249,6 +256,16 @@ internal sealed class SocketTransport : Transport
         Volatile.Write(ref _handshakeTimedOut, true);
         OnTlsHandshakeFailed(Host.TlsHandshakeTimedOutReason, timedOut: true);
     }
+
+    internal override long WireBytesReceived => Volatile.Read(ref _plainReceived) + Volatile.Read(ref _cipherReceived);
+
+    internal override long WireBytesSent => Interlocked.Read(ref _plainSent) + Interlocked.Read(ref _cipherSent);
+
+    /// <summary>Ciphertext the <see cref="SocketStream"/> read (receive loop only).</summary>
+    internal void OnCipherReceived(int bytes) => Volatile.Write(ref _cipherReceived, _cipherReceived + bytes);
+
+    /// <summary>Ciphertext the <see cref="SocketStream"/> sent (send loop, or the handshake).</summary>
+    internal void OnCipherSent(int bytes) => Interlocked.Add(ref _cipherSent, bytes);
 
     private protected override bool SendsInline => Volatile.Read(ref _tlsMode) == TlsNone;
 
@@ -287,7 +304,11 @@ internal sealed class SocketTransport : Transport
         try
         {
             int sent = _socket.Send(data, SocketFlags.None, out SocketError error);
-            if (error == SocketError.Success) return sent;
+            if (error == SocketError.Success)
+            {
+                Interlocked.Add(ref _plainSent, sent);
+                return sent;
+            }
             if (error == SocketError.WouldBlock) return 0;
             OnMediumError(new SocketException((int)error)); // broken: close now, with the error as the reason
             return -1;
@@ -383,10 +404,16 @@ internal sealed class SocketTransport : Transport
                     {
                         await _ssl!.WriteAsync(chunk).ConfigureAwait(false);
                         sent = chunk.Length;
+                        // A write throttle granted the plaintext; the record overhead (and anything else the session
+                        // sent since, such as a renegotiation) is charged on top, so it limits the wire.
+                        long cipher = Interlocked.Read(ref _cipherSent);
+                        ChargeWriteOverhead(cipher - _cipherSentAccounted - sent);
+                        _cipherSentAccounted = cipher;
                     }
                     else
                     {
                         sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                        Interlocked.Add(ref _plainSent, sent);
                     }
                 }
                 finally
