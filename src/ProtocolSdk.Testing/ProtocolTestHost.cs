@@ -32,7 +32,8 @@ public sealed class ProtocolTestHost : IDisposable
 
     /// <summary>
     /// Creates a host on the given fake clock with the connection settings of <paramref name="options"/> (logger,
-    /// water marks, <see cref="ProtocolServerOptions.MaxBufferedBytes"/>, <see cref="ProtocolServerOptions.LingerTimeout"/>);
+    /// water marks, <see cref="ProtocolServerOptions.MaxBufferedBytes"/>, <see cref="ProtocolServerOptions.LingerTimeout"/>,
+    /// <see cref="ProtocolServerOptions.ClusterStore"/>: hosts given one <see cref="InMemoryClusterStore"/> act as a fleet);
     /// its <see cref="ProtocolServerOptions.TimeProvider"/> is ignored in favour of <paramref name="clock"/>.
     /// </summary>
     public ProtocolTestHost(FakeTimeProvider clock, ProtocolServerOptions options)
@@ -44,6 +45,7 @@ public sealed class ProtocolTestHost : IDisposable
         {
             MaxBufferedBytes = options.MaxBufferedBytes,
             LingerTimeout = options.LingerTimeout,
+            ClusterStore = options.ClusterStore,
         };
     }
 
@@ -51,6 +53,9 @@ public sealed class ProtocolTestHost : IDisposable
     public FakeTimeProvider Clock { get; }
 
     internal ConnectionHost Host { get; }
+
+    /// <summary>Admitted connections still open (as <see cref="ProtocolServer.ConnectionCount"/> counts them).</summary>
+    public int ConnectionCount => Host.ActiveConnections;
 
     /// <summary>Timer entries (timeouts, throttle wake-ups) currently scheduled: zero once every connection closed.</summary>
     public int PendingTimers => Host.Timers.Count;

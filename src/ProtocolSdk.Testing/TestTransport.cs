@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Net;
+using System.Threading.Tasks;
 using ProtocolSdk.Internal;
 
 namespace ProtocolSdk.Testing;
@@ -70,10 +71,17 @@ public sealed class TestTransport : Transport
 
     internal void Start(Protocol protocol)
     {
-        if (!Open(protocol))
-        {
-            WasRejected = true;
-        }
+        // Synchronous unless a ClusterWide policy's store answers later (then the connection opens when it does).
+        var open = OpenAsync(protocol);
+        if (open.IsCompleted) Started(open.Result);
+        else _ = StartWhenAdmittedAsync(open);
+    }
+
+    private async Task StartWhenAdmittedAsync(ValueTask<bool> open) => Started(await open.ConfigureAwait(false));
+
+    private void Started(bool opened)
+    {
+        if (!opened) WasRejected = true;
         FinishIfClosed();
     }
 

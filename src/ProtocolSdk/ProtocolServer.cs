@@ -74,6 +74,7 @@ public sealed class ProtocolServer : IAsyncDisposable
 
     /// <summary>Listens on <paramref name="endpoint"/> and serves each connection with a new <typeparamref name="TProtocol"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The protocol declares a ClusterWide policy and <see cref="ProtocolServerOptions.ClusterStore"/> is not set.</exception>
     /// <exception cref="IOException">
     /// The server cannot listen there; the message names the endpoint (for example "Cannot listen on 127.0.0.1:7007:
     /// address already in use.") and <see cref="Exception.InnerException"/> is the <see cref="SocketException"/>.
@@ -84,6 +85,7 @@ public sealed class ProtocolServer : IAsyncDisposable
 
     /// <summary>Listens on <paramref name="endpoint"/> and serves each connection with a protocol made by <paramref name="factory"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> or <paramref name="factory"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The protocol declares a ClusterWide policy and <see cref="ProtocolServerOptions.ClusterStore"/> is not set.</exception>
     /// <exception cref="IOException">
     /// The server cannot listen there; the message names the endpoint (for example "Cannot listen on 127.0.0.1:7007:
     /// address already in use.") and <see cref="Exception.InnerException"/> is the <see cref="SocketException"/>.
@@ -96,6 +98,13 @@ public sealed class ProtocolServer : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         options ??= new ProtocolServerOptions();
         options.Validate();
+        if (options.ClusterStore is null && typeof(Policies.IClusterWideProtocol).IsAssignableFrom(typeof(TProtocol)))
+        {
+            throw new InvalidOperationException(
+                $"{typeof(TProtocol).Name} declares a ClusterWide policy ([MaxConnections] or [Throttle] with ClusterWide = true), " +
+                "but ProtocolServerOptions.ClusterStore is not set. Set it to the store the fleet shares (for example a " +
+                "RedisClusterStore from the ProtocolSdk.Redis package), or remove ClusterWide to keep the limits per server.");
+        }
 
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try

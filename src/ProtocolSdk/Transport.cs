@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Net.Security;
 using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using ProtocolSdk.Framing;
 using ProtocolSdk.Internal;
@@ -572,20 +573,39 @@ public abstract class Transport
 
     // ---- Lifecycle (driven by the medium) -----------------------------------------------------------
 
-    /// <summary>Runs admission and <see cref="Protocol.ConnectionMade"/>; false when the connection was rejected or closed in the process.</summary>
-    private protected bool Open(Protocol protocol)
+    /// <summary>
+    /// Runs admission and <see cref="Protocol.ConnectionMade"/>; false when the connection was rejected or closed in the
+    /// process. Completes synchronously unless a ClusterWide policy asks its store (see <see cref="AdmitAsync"/>).
+    /// </summary>
+    private protected async ValueTask<bool> OpenAsync(Protocol protocol)
     {
-        if (!Admit(protocol)) return false;
+        if (!await AdmitAsync(protocol).ConfigureAwait(false)) return false;
         Connect();
         return true;
     }
 
     /// <summary>
+    /// A policy's check that finishes after the synchronous admission (a ClusterWide <c>[MaxConnections]</c> asking its
+    /// store); set through <see cref="DeferAdmission"/> from inside <see cref="Protocol.OnPolicyAdmit"/>.
+    /// </summary>
+    internal abstract class DeferredAdmission
+    {
+        /// <summary>The final answer: accept, reject (the policy released what it counted) or overflow.</summary>
+        public abstract ValueTask<ConnectionAdmission> VerdictAsync();
+    }
+
+    private DeferredAdmission? _deferredAdmission;
+
+    /// <summary>Called by a policy during admission: the connection is admitted only once <paramref name="check"/> accepts.</summary>
+    internal void DeferAdmission(DeferredAdmission check) => _deferredAdmission = check;
+
+    /// <summary>
     /// Runs the admission policies; false when they rejected the connection (closed at once). An admitted connection
     /// counts toward <c>[MaxConnections]</c> and <see cref="ProtocolServer.ConnectionCount"/> from here on, also while its
-    /// TLS handshake runs; <see cref="Connect"/> then makes it.
+    /// TLS handshake runs; <see cref="Connect"/> then makes it. When a policy deferred part of its decision (a cluster
+    /// store's answer), the connection is admitted only when that answer accepts; until then it is not counted.
     /// </summary>
-    private protected bool Admit(Protocol protocol)
+    private protected ValueTask<bool> AdmitAsync(Protocol protocol)
     {
         ConnectionAdmission admission;
         try
@@ -597,23 +617,58 @@ public abstract class Transport
             _host.OnCallbackError(protocol, ex, "admission");
             admission = ConnectionAdmission.Reject("admission policy threw " + ex.GetType().Name);
         }
+        var deferred = _deferredAdmission;
+        _deferredAdmission = null;
 
         if (admission.Decision == AdmissionDecision.Reject)
         {
-            string why = admission.Reason ?? "rejected";
-            _host.Metrics.Rejected(why);
-            _host.PolicyLog.Rejected(RemoteEndPoint, protocol, why);
-            lock (_sendLock)
-            {
-                _state = StateClosed;
-                SetReason(DisconnectReason.Policy(why));
-                _closeRequested = true;
-                Interlocked.Exchange(ref _finished, 1);
-            }
-            CloseMedium(abort: true);
+            Refuse(protocol, admission.Reason); // a deferred check is released by the policy that rejected
+            return new ValueTask<bool>(false);
+        }
+        if (deferred is null) return new ValueTask<bool>(Admitted(protocol, admission));
+        return AdmitDeferredAsync(protocol, admission, deferred);
+    }
+
+    private async ValueTask<bool> AdmitDeferredAsync(Protocol protocol, ConnectionAdmission admission, DeferredAdmission deferred)
+    {
+        ConnectionAdmission verdict;
+        try
+        {
+            verdict = await deferred.VerdictAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _host.OnCallbackError(protocol, ex, "admission");
+            verdict = ConnectionAdmission.Reject("admission policy threw " + ex.GetType().Name);
+        }
+        if (verdict.Decision == AdmissionDecision.Reject)
+        {
+            // The other admission policies accepted and counted: give that back, as a rejected connection never ran.
+            try { protocol.InvokeReleased(); }
+            catch (Exception ex) { _host.OnCallbackError(protocol, ex, "policy release"); }
+            Refuse(protocol, verdict.Reason);
             return false;
         }
+        return Admitted(protocol, verdict.Decision == AdmissionDecision.Overflow ? verdict : admission);
+    }
 
+    private void Refuse(Protocol protocol, string? reason)
+    {
+        string why = reason ?? "rejected";
+        _host.Metrics.Rejected(why);
+        _host.PolicyLog.Rejected(RemoteEndPoint, protocol, why);
+        lock (_sendLock)
+        {
+            _state = StateClosed;
+            SetReason(DisconnectReason.Policy(why));
+            _closeRequested = true;
+            Interlocked.Exchange(ref _finished, 1);
+        }
+        CloseMedium(abort: true);
+    }
+
+    private bool Admitted(Protocol protocol, ConnectionAdmission admission)
+    {
         _admittedBy = protocol;
         if (admission.Decision == AdmissionDecision.Overflow)
         {

@@ -42,6 +42,14 @@ public class SnapshotTests
         """));
 
     [Fact]
+    public void ClusterWide_limits_and_throttle() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Lobby.Policies.g.cs", Usings + """
+        namespace App;
+        [MaxConnections(Total = 1000, PerPeer = 4, ClusterWide = true)]
+        [Throttle(ReadBytesPerSecond = 200_000, Scope = ThrottleScope.PerPeer, ClusterWide = true)]
+        public sealed partial class Lobby : Protocol { }
+        """));
+
+    [Fact]
     public void LogTraffic_alone() => SnapshotAssert.Matches(GeneratorHarness.GenerateSingle("App.Chat.Policies.g.cs", Usings + """
         namespace App;
         [LogTraffic(Level = Microsoft.Extensions.Logging.LogLevel.Debug)]

@@ -30,7 +30,7 @@ internal static class ProtocolEmitter
         if (model.Namespace is not null) writer.Open("namespace " + model.Namespace);
         foreach (var outer in model.ContainingTypes) writer.Open("partial " + outer.Keyword + " " + outer.Name);
 
-        writer.Open("partial class " + model.TypeName);
+        writer.Open("partial class " + model.TypeName + Interfaces(parts));
         var hooks = Hooks(model, parts);
         WriteOrderComment(writer, model, parts, hooks);
         foreach (var part in parts) part.WriteFields(writer);
@@ -202,5 +202,12 @@ internal static class ProtocolEmitter
         BeginHook(writer, "void OnPolicyReleased()");
         WriteEachInFinally(writer, steps.Select(step => step.Release).ToList(), 0);
         writer.Close();
+    }
+
+    /// <summary>The interfaces the parts ask for, as a base list (" : A, B"), or nothing.</summary>
+    private static string Interfaces(List<PolicyPart> parts)
+    {
+        var interfaces = parts.Select(part => part.Interface).Where(name => name is not null).Distinct().ToList();
+        return interfaces.Count == 0 ? "" : " : " + string.Join(", ", interfaces);
     }
 }

@@ -4,13 +4,13 @@ namespace ProtocolSdk.Generators.Model;
 internal abstract record PolicyModel;
 
 /// <summary><c>[Throttle]</c>; rates and burst in bytes (0 = unlimited / one second's worth); scope as its enum value; IPv6 peer prefix.</summary>
-internal sealed record ThrottleModel(long ReadBytesPerSecond, long WriteBytesPerSecond, int Scope, long BurstBytes, int IPv6PrefixLength) : PolicyModel;
+internal sealed record ThrottleModel(long ReadBytesPerSecond, long WriteBytesPerSecond, int Scope, long BurstBytes, int IPv6PrefixLength, string? ClusterName = null) : PolicyModel;
 
 /// <summary><c>[Timeout]</c> as an exact tick count (at least one tick).</summary>
 internal sealed record TimeoutModel(long Ticks) : PolicyModel;
 
 /// <summary><c>[MaxConnections]</c> (0 = no limit of that kind); <paramref name="OverflowType"/> is a <c>global::</c>-qualified type name or null.</summary>
-internal sealed record MaxConnectionsModel(int Total, int PerPeer, int IPv6PrefixLength, string? OverflowType) : PolicyModel;
+internal sealed record MaxConnectionsModel(int Total, int PerPeer, int IPv6PrefixLength, string? OverflowType, string? ClusterName = null) : PolicyModel;
 
 /// <summary><c>[LogTraffic]</c>; level as its enum value.</summary>
 internal sealed record LogTrafficModel(int LengthLimit, int Level) : PolicyModel;

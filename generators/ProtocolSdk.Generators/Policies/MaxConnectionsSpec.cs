@@ -50,7 +50,7 @@ internal sealed class MaxConnectionsSpec : PolicySpec
             }
         }
         if (!ok || prefix < 0) return null;
-        return new MaxConnectionsModel((int)total, (int)perPeer, prefix, overflow);
+        return new MaxConnectionsModel((int)total, (int)perPeer, prefix, overflow, ClusterName(attribute, context));
     }
 
     /// <summary>Why <paramref name="overflow"/> cannot serve connections over the limit, or null when it can.</summary>

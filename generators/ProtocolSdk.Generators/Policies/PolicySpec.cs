@@ -109,6 +109,19 @@ internal abstract class PolicySpec
         return false;
     }
 
+    /// <summary>A named <c>bool</c> argument, or false when it is not set.</summary>
+    protected static bool Flag(AttributeData attribute, string name) =>
+        TryGetNamed(attribute, name, out var constant) && constant.Value is true;
+
+    /// <summary>
+    /// The name a ClusterWide policy's keys are stored under: the protocol type's full name (namespace, containing
+    /// types, type parameters), the same in every instance of the fleet; null when not ClusterWide.
+    /// </summary>
+    protected static string? ClusterName(AttributeData attribute, PolicyContext context) =>
+        Flag(attribute, "ClusterWide")
+            ? context.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted))
+            : null;
+
     /// <summary>A named integral (or enum) argument, or <paramref name="fallback"/> when it is not set.</summary>
     protected static long Integer(AttributeData attribute, string name, long fallback) =>
         TryGetNamed(attribute, name, out var constant) && AsInteger(constant) is { } value ? value : fallback;

@@ -28,6 +28,6 @@ internal sealed class ThrottleSpec : PolicySpec
             ok = false;
         }
         if (!ok || prefix < 0) return null;
-        return new ThrottleModel(read, write, (int)scope, Integer(attribute, "BurstBytes", 0), prefix);
+        return new ThrottleModel(read, write, (int)scope, Integer(attribute, "BurstBytes", 0), prefix, ClusterName(attribute, context));
     }
 }

@@ -41,7 +41,11 @@ internal sealed class ConnectionHost : IDisposable
             MaxBufferedBytes = options.MaxBufferedBytes,
             LingerTimeout = options.LingerTimeout,
             TlsHandshakeTimeout = options.TlsHandshakeTimeout,
+            ClusterStore = options.ClusterStore,
         };
+
+    /// <summary>The store for ClusterWide policies (null: none configured).</summary>
+    public IClusterStore? ClusterStore { get; init; }
 
     /// <summary>Absolute deadline of a TLS handshake (from accept, or from StartTls).</summary>
     public TimeSpan TlsHandshakeTimeout
@@ -178,6 +182,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "[MaxConnections] Total = {Total} cannot hold: the descriptor limit (ulimit -n {Limit}) lets this process hold at most {Sockets} connections; raise the limit or lower Total.")]
     public static partial void TotalAboveDescriptorBudget(ILogger logger, int total, long limit, int sockets);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "The cluster store threw (a store must answer with its failure mode instead); falling back to the per-instance limit.")]
+    public static partial void ClusterStoreFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "{Policy} is ClusterWide but ProtocolServerOptions.ClusterStore is not set; refusing its connections.")]
+    public static partial void ClusterStoreMissing(ILogger logger, string policy);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "{Protocol}: TLS handshake with {Peer} failed: {Reason}.")]
     public static partial void TlsHandshakeFailed(ILogger logger, string protocol, IPEndPoint peer, string reason);

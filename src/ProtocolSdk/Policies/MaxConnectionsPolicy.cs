@@ -11,9 +11,14 @@ namespace ProtocolSdk.Policies;
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public sealed class MaxConnectionsPolicy
 {
-    /// <summary>Creates the policy; zero means no limit of that kind.</summary>
-    public MaxConnectionsPolicy(int total, int perPeer, int ipv6PrefixLength = PolicyDefaults.IPv6PrefixLength)
+    /// <summary>
+    /// Creates the policy; zero means no limit of that kind. With <paramref name="clusterWide"/> the limits hold across
+    /// every server sharing the <see cref="ProtocolServerOptions.ClusterStore"/>; <paramref name="clusterName"/> (the
+    /// protocol type's full name) then names its keys there.
+    /// </summary>
+    public MaxConnectionsPolicy(int total, int perPeer, int ipv6PrefixLength = PolicyDefaults.IPv6PrefixLength, bool clusterWide = false, string? clusterName = null)
     {
+        if (clusterWide && string.IsNullOrWhiteSpace(clusterName)) throw new ArgumentException("A ClusterWide limit needs the name its keys are stored under.", nameof(clusterName));
         if (total < 0) throw new ArgumentOutOfRangeException(nameof(total), total, "Must be zero (unlimited) or positive.");
         if (perPeer < 0) throw new ArgumentOutOfRangeException(nameof(perPeer), perPeer, "Must be zero (unlimited) or positive.");
         if (ipv6PrefixLength is < 0 or > 128) throw new ArgumentOutOfRangeException(nameof(ipv6PrefixLength), ipv6PrefixLength, "Must be 0..128.");
@@ -24,6 +29,35 @@ public sealed class MaxConnectionsPolicy
         // Built once: a refusal names the limit (it is logged and is the metric's reason tag) without allocating.
         TotalRefusal = "total connection limit (" + total.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
         PerPeerRefusal = "per-peer connection limit (" + perPeer.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+        ClusterWide = clusterWide;
+        if (clusterWide)
+        {
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            // The protocol and its limits name the keys: two protocols, or two different limits, never share counts.
+            ClusterPolicyName = clusterName + ":connections:t" + total.ToString(invariant) + ":p" + perPeer.ToString(invariant);
+            _totalLimit = total > 0 ? new[] { new ClusterLimit(TotalKey, total) } : Array.Empty<ClusterLimit>();
+        }
+    }
+
+    /// <summary>The key of the Total count in the cluster store.</summary>
+    internal const string TotalKey = "total";
+
+    private readonly ClusterLimit[] _totalLimit = Array.Empty<ClusterLimit>();
+
+    /// <summary>Whether the limits hold across the servers sharing a cluster store.</summary>
+    public bool ClusterWide { get; }
+
+    /// <summary>The policy's name in the cluster store (protocol type and limits); null unless <see cref="ClusterWide"/>.</summary>
+    public string? ClusterPolicyName { get; }
+
+    private int _storeMissingLogged;
+
+    /// <summary>The cluster limits a connection from <paramref name="peer"/> takes a slot under (Total first).</summary>
+    internal ReadOnlyMemory<ClusterLimit> ClusterLimitsFor(PeerKey peer)
+    {
+        if (PerPeer == 0) return _totalLimit;
+        var perPeer = new ClusterLimit(PeerKey.StoreKey(peer, IPv6PrefixLength), PerPeer);
+        return Total > 0 ? new[] { _totalLimit[0], perPeer } : new[] { perPeer };
     }
 
     private string TotalRefusal { get; }
@@ -56,8 +90,12 @@ public sealed class MaxConnectionsPolicy
         string? refusal = counts.TryAcquire(peer);
         if (refusal is null)
         {
-            ticket = new MaxConnectionsTicket(counts, peer, overflow: false);
-            return ConnectionAdmission.Accept;
+            if (!ClusterWide)
+            {
+                ticket = new MaxConnectionsTicket(counts, peer, overflow: false);
+                return ConnectionAdmission.Accept;
+            }
+            return AdmitClusterWide(transport, counts, peer, ref ticket, createOverflow);
         }
         if (createOverflow is null)
         {
@@ -77,6 +115,24 @@ public sealed class MaxConnectionsPolicy
             ticket.Release();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Under the local limits: ask the cluster store (asynchronously: the transport admits the connection when it
+    /// answers). Without a store the connection is refused, and the misconfiguration logged once.
+    /// </summary>
+    private ConnectionAdmission AdmitClusterWide(Transport transport, LimitCounts counts, PeerKey peer, ref MaxConnectionsTicket ticket, Func<Protocol>? createOverflow)
+    {
+        if (transport.Host.ClusterStore is not { } store)
+        {
+            counts.Release(peer, overflow: false);
+            if (System.Threading.Interlocked.Exchange(ref _storeMissingLogged, 1) == 0) Internal.Log.ClusterStoreMissing(transport.Logger, ClusterPolicyName!);
+            return ConnectionAdmission.Reject("ClusterWide [MaxConnections] without ProtocolServerOptions.ClusterStore");
+        }
+        var slot = new ClusterConnectionSlot(this, counts, peer, store, createOverflow, transport);
+        ticket = new MaxConnectionsTicket(slot);
+        transport.DeferAdmission(slot);
+        return ConnectionAdmission.Accept;
     }
 
     /// <summary>
@@ -175,8 +231,17 @@ public sealed class MaxConnectionsPolicy
 public struct MaxConnectionsTicket
 {
     private MaxConnectionsPolicy.LimitCounts? _counts;
+    private ClusterConnectionSlot? _clusterSlot;
     private readonly PeerKey _peer;
     private readonly bool _overflow;
+
+    internal MaxConnectionsTicket(ClusterConnectionSlot slot)
+    {
+        _clusterSlot = slot;
+        _counts = null;
+        _peer = default;
+        _overflow = false;
+    }
 
     internal MaxConnectionsTicket(MaxConnectionsPolicy.LimitCounts counts, PeerKey peer, bool overflow)
     {
@@ -191,5 +256,8 @@ public struct MaxConnectionsTicket
         var counts = _counts;
         _counts = null;
         counts?.Release(_peer, _overflow);
+        var slot = _clusterSlot;
+        _clusterSlot = null;
+        slot?.Release();
     }
 }

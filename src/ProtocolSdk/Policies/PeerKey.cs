@@ -47,6 +47,12 @@ public readonly record struct PeerKey(ulong High, ulong Low, bool IsIPv6)
         return new PeerKey(high, low, true);
     }
 
+    /// <summary>How a peer is named in a cluster store: <c>peer:10.0.0.7</c>, or <c>peer:2001:db8::/64</c> for an IPv6 prefix.</summary>
+    internal static string StoreKey(PeerKey peer, int ipv6PrefixLength) =>
+        peer.IsIPv6 && ipv6PrefixLength is > 0 and < 128
+            ? "peer:" + peer.ToString() + "/" + ipv6PrefixLength.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "peer:" + peer.ToString();
+
     /// <inheritdoc />
     public override string ToString()
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Net;
+using System.Threading;
 using ProtocolSdk.Internal;
 
 namespace ProtocolSdk.Policies;
@@ -13,9 +14,15 @@ namespace ProtocolSdk.Policies;
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public sealed class ThrottlePolicy
 {
-    /// <summary>Creates the policy; zero for a direction means unlimited; zero burst means one second's worth.</summary>
-    public ThrottlePolicy(long readBytesPerSecond, long writeBytesPerSecond, ThrottleScope scope, long burstBytes, int ipv6PrefixLength = PolicyDefaults.IPv6PrefixLength)
+    /// <summary>
+    /// Creates the policy; zero for a direction means unlimited; zero burst means one second's worth. With
+    /// <paramref name="clusterWide"/> the budgets are shared through the <see cref="ProtocolServerOptions.ClusterStore"/>
+    /// by every server using it (per peer, or for all connections; per connection means per peer there), and
+    /// <paramref name="clusterName"/> (the protocol type's full name) names its keys.
+    /// </summary>
+    public ThrottlePolicy(long readBytesPerSecond, long writeBytesPerSecond, ThrottleScope scope, long burstBytes, int ipv6PrefixLength = PolicyDefaults.IPv6PrefixLength, bool clusterWide = false, string? clusterName = null)
     {
+        if (clusterWide && string.IsNullOrWhiteSpace(clusterName)) throw new ArgumentException("A ClusterWide throttle needs the name its keys are stored under.", nameof(clusterName));
         if (ipv6PrefixLength is < 0 or > 128) throw new ArgumentOutOfRangeException(nameof(ipv6PrefixLength), ipv6PrefixLength, "Must be 0..128.");
         if (readBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(readBytesPerSecond), readBytesPerSecond, "Must be zero (unlimited) or positive.");
         if (writeBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(writeBytesPerSecond), writeBytesPerSecond, "Must be zero (unlimited) or positive.");
@@ -27,7 +34,25 @@ public sealed class ThrottlePolicy
         Scope = scope;
         BurstBytes = burstBytes;
         IPv6PrefixLength = ipv6PrefixLength;
+        ClusterWide = clusterWide;
+        // A connection lives on one instance: a per-connection budget shared by the fleet is the peer's budget.
+        _sharing = clusterWide && scope == ThrottleScope.PerConnection ? ThrottleScope.PerPeer : scope;
+        if (clusterWide)
+        {
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            ClusterPolicyName = clusterName + ":throttle:r" + readBytesPerSecond.ToString(invariant) + ":w" + writeBytesPerSecond.ToString(invariant) +
+                ":b" + burstBytes.ToString(invariant) + (_sharing == ThrottleScope.PerPeer ? ":peer" : ":all");
+        }
     }
+
+    private readonly ThrottleScope _sharing; // Scope, except that ClusterWide shares a per-connection budget per peer
+    private int _storeMissingLogged;
+
+    /// <summary>Whether the budgets are shared by the servers using one cluster store.</summary>
+    public bool ClusterWide { get; }
+
+    /// <summary>The throttle's name in the cluster store (protocol type, limits and scope); null unless <see cref="ClusterWide"/>.</summary>
+    public string? ClusterPolicyName { get; }
 
     /// <summary>IPv6 prefix that counts as one peer for <see cref="ThrottleScope.PerPeer"/> (default 64; 0 or 128 = whole address).</summary>
     public int IPv6PrefixLength { get; }
@@ -48,7 +73,7 @@ public sealed class ThrottlePolicy
     public ThrottleSession Start(Transport transport)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        var (readBucket, writeBucket, peerKey) = Scope switch
+        var (readBucket, writeBucket, peerKey) = _sharing switch
         {
             ThrottleScope.PerConnection => (NewBucket(ReadBytesPerSecond, transport.TimeProvider), NewBucket(WriteBytesPerSecond, transport.TimeProvider), null),
             ThrottleScope.AllConnections => Shared(transport).ForAll(),
@@ -68,20 +93,40 @@ public sealed class ThrottlePolicy
         rate == 0 ? null : new TokenBucket(rate, BurstBytes > 0 ? BurstBytes : rate, time);
 
     private SharedBudgets Shared(Transport transport) =>
-        transport.Host.GetSharedState(this, static (policy, host) => new SharedBudgets(policy, host.Timers.TimeProvider));
+        transport.Host.GetSharedState(this, static (policy, host) => new SharedBudgets(policy, host.Timers.TimeProvider, policy.StoreFor(host)));
+
+    /// <summary>The store the shared budgets lease from; null (per-instance budgets) when not ClusterWide or none is set.</summary>
+    private IClusterStore? StoreFor(Internal.ConnectionHost host)
+    {
+        if (!ClusterWide) return null;
+        if (host.ClusterStore is null && Interlocked.Exchange(ref _storeMissingLogged, 1) == 0)
+        {
+            Log.ClusterStoreMissing(host.Logger, ClusterPolicyName!); // ListenTcpAsync refuses this; a test host may not
+        }
+        return host.ClusterStore;
+    }
+
+    private TokenBucket? NewSharedBucket(long rate, TimeProvider time, IClusterStore? store, string key)
+    {
+        if (rate == 0) return null;
+        double burst = BurstBytes > 0 ? BurstBytes : rate;
+        return store is null ? new TokenBucket(rate, burst, time) : new TokenBucket(rate, burst, time, store, ClusterPolicyName!, key);
+    }
 
     /// <summary>Budgets shared per server: one pair for all connections, or one pair per peer with a use count.</summary>
     internal sealed class SharedBudgets
     {
         private readonly ThrottlePolicy _policy;
         private readonly TimeProvider _time;
+        private readonly IClusterStore? _store;
         private readonly Dictionary<PeerKey, (TokenBucket? Read, TokenBucket? Write, int Users)> _peers = new();
         private (TokenBucket? Read, TokenBucket? Write)? _all;
 
-        public SharedBudgets(ThrottlePolicy policy, TimeProvider time)
+        public SharedBudgets(ThrottlePolicy policy, TimeProvider time, IClusterStore? store)
         {
             _policy = policy;
             _time = time;
+            _store = store;
         }
 
         public int PeerCount
@@ -93,7 +138,7 @@ public sealed class ThrottlePolicy
         {
             lock (_peers)
             {
-                _all ??= (_policy.NewBucket(_policy.ReadBytesPerSecond, _time), _policy.NewBucket(_policy.WriteBytesPerSecond, _time));
+                _all ??= (_policy.NewSharedBucket(_policy.ReadBytesPerSecond, _time, _store, "read:all"), _policy.NewSharedBucket(_policy.WriteBytesPerSecond, _time, _store, "write:all"));
                 return (_all.Value.Read, _all.Value.Write, null);
             }
         }
@@ -104,7 +149,8 @@ public sealed class ThrottlePolicy
             {
                 if (!_peers.TryGetValue(peer, out var entry))
                 {
-                    entry = (_policy.NewBucket(_policy.ReadBytesPerSecond, _time), _policy.NewBucket(_policy.WriteBytesPerSecond, _time), 0);
+                    string? peerName = _store is null ? null : PeerKey.StoreKey(peer, _policy.IPv6PrefixLength);
+                    entry = (_policy.NewSharedBucket(_policy.ReadBytesPerSecond, _time, _store, "read:" + peerName), _policy.NewSharedBucket(_policy.WriteBytesPerSecond, _time, _store, "write:" + peerName), 0);
                 }
                 _peers[peer] = (entry.Read, entry.Write, entry.Users + 1);
                 return (entry.Read, entry.Write, peer);

@@ -8,7 +8,7 @@ namespace ProtocolSdk.Policies;
 /// writes take only what is available. When several connections share one bucket, each take is capped at a
 /// fair share of the burst so one busy connection cannot starve the others.
 /// </summary>
-public sealed class TokenBucket
+public sealed partial class TokenBucket
 {
     private const int MinimumShare = 1024;
 
@@ -105,11 +105,24 @@ public sealed class TokenBucket
         {
             Refill();
             double missing = Math.Min(tokens, BurstBytes) - _tokens;
-            return missing <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(missing / BytesPerSecond);
+            if (missing <= 0) return TimeSpan.Zero;
+            // A shared budget refills when a slice arrives: the fleet-wide rate gives the earliest time worth looking again.
+            return TimeSpan.FromSeconds(missing / BytesPerSecond);
         }
     }
 
     private void Refill()
+    {
+        if (_feed is not null && !_feed.RefillsLocally)
+        {
+            _feed.TopUpIfLow(_tokens); // shared budget: tokens come only from slices leased from the cluster store
+            return;
+        }
+        RefillFromClock();
+        _feed?.ProbeIfDue();
+    }
+
+    private void RefillFromClock()
     {
         long now = _time.GetTimestamp();
         long elapsed = now - _lastRefill;

@@ -92,7 +92,7 @@ internal sealed class SocketTransport : Transport
     /// <summary>Runs the connection to its end: admission, ConnectionMade, the receive loop, ConnectionLost.</summary>
     public async Task RunAsync(Protocol protocol)
     {
-        if (!Admit(protocol))
+        if (!await AdmitAsync(protocol).ConfigureAwait(false))
         {
             _established?.TrySetException(new IOException("The connection was rejected by an admission policy."));
             return;

@@ -334,7 +334,7 @@ internal sealed class ManualMedium : Transport
     public override System.Net.IPEndPoint RemoteEndPoint => Remote;
     public override System.Net.IPEndPoint LocalEndPoint => Remote;
 
-    public void Begin(Protocol protocol) => Open(protocol);
+    public void Begin(Protocol protocol) => Assert.True(OpenAsync(protocol).IsCompleted);
 
     public ReadOnlyMemory<byte> PeekForSend() => TryPeekOutput();
 

@@ -10,7 +10,7 @@ internal sealed class MaxConnectionsPart(MaxConnectionsModel model) : PolicyPart
 
     public override void WriteFields(CodeWriter writer)
     {
-        Field(writer, $"private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: {Literals.Int(model.Total)}, perPeer: {Literals.Int(model.PerPeer)}, ipv6PrefixLength: {Literals.Int(model.IPv6PrefixLength)});");
+        Field(writer, $"private static readonly global::ProtocolSdk.Policies.MaxConnectionsPolicy __psdkConnectionLimit = new(total: {Literals.Int(model.Total)}, perPeer: {Literals.Int(model.PerPeer)}, ipv6PrefixLength: {Literals.Int(model.IPv6PrefixLength)}{ClusterArguments.For(model.ClusterName)});");
         if (model.OverflowType is not null)
         {
             Field(writer, $"private static readonly global::System.Func<global::ProtocolSdk.Protocol> __psdkCreateOverflow = static () => new {model.OverflowType}();");
@@ -19,6 +19,8 @@ internal sealed class MaxConnectionsPart(MaxConnectionsModel model) : PolicyPart
     }
 
     public override bool CanOverflow => true;
+
+    public override string? Interface => ClusterArguments.Interface(model.ClusterName);
 
     public override string Admit =>
         $"__psdkConnectionLimit.Admit(transport, ref __psdkConnectionTicket, {(model.OverflowType is null ? "null" : "__psdkCreateOverflow")})";

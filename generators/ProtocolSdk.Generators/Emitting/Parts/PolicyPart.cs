@@ -22,6 +22,9 @@ internal abstract class PolicyPart
     /// <summary>Static configuration and per-connection state fields.</summary>
     public virtual void WriteFields(CodeWriter writer) { }
 
+    /// <summary>An interface the generated class implements (a marker the runtime checks at start-up), or null.</summary>
+    public virtual string? Interface => null;
+
     /// <summary>An expression deciding admission (a <c>ConnectionAdmission</c>), or null.</summary>
     public virtual string? Admit => null;
 

@@ -11,9 +11,11 @@ internal sealed class ThrottlePart(ThrottleModel model) : PolicyPart
 
     public override void WriteFields(CodeWriter writer)
     {
-        Field(writer, $"private static readonly global::ProtocolSdk.Policies.ThrottlePolicy __psdkThrottle = new(readBytesPerSecond: {Literals.Long(model.ReadBytesPerSecond)}, writeBytesPerSecond: {Literals.Long(model.WriteBytesPerSecond)}, scope: {Scope(model.Scope)}, burstBytes: {Literals.Long(model.BurstBytes)}, ipv6PrefixLength: {Literals.Int(model.IPv6PrefixLength)});");
+        Field(writer, $"private static readonly global::ProtocolSdk.Policies.ThrottlePolicy __psdkThrottle = new(readBytesPerSecond: {Literals.Long(model.ReadBytesPerSecond)}, writeBytesPerSecond: {Literals.Long(model.WriteBytesPerSecond)}, scope: {Scope(model.Scope)}, burstBytes: {Literals.Long(model.BurstBytes)}, ipv6PrefixLength: {Literals.Int(model.IPv6PrefixLength)}{ClusterArguments.For(model.ClusterName)});");
         Field(writer, "private global::ProtocolSdk.Policies.ThrottleSession __psdkThrottleSession;");
     }
+
+    public override string? Interface => ClusterArguments.Interface(model.ClusterName);
 
     public override IReadOnlyList<string> ConnectionMade => ["__psdkThrottleSession = __psdkThrottle.Start(Transport);"];
 
