@@ -159,4 +159,12 @@ public static class DiagnosticDescriptors
         "'{0}' declares SendMessage and has [{1}], which generates SendMessage(ReadOnlySpan<byte>); rename the declared member",
         UsageCategory, DiagnosticSeverity.Error,
         "With a framing attribute the generated code adds SendMessage(ReadOnlySpan<byte>), which writes one framed message; a member of the same name in the class would clash with it or hide it.");
+
+    /// <summary>PSDK019: ClusterWide on a throttle whose scope a fleet cannot share.</summary>
+    public static readonly DiagnosticDescriptor PSDK019_ClusterWidePerConnection = Create(
+        "PSDK019",
+        "ClusterWide on a per-connection throttle",
+        "[Throttle(ClusterWide = true)] on '{0}' has Scope = PerConnection, which a fleet cannot share (a connection lives on one server), so the budget is shared per peer; set Scope = ThrottleScope.PerPeer (or AllConnections) to say which budget the servers share",
+        UsageCategory, DiagnosticSeverity.Warning,
+        "A ClusterWide budget is shared by every server using the same cluster store. A per-connection budget has nothing to share: the runtime shares it per peer instead, which the declaration should say.");
 }

@@ -28,14 +28,20 @@ public sealed class ProtocolServerHost<TProtocol> : IHostedService, IAsyncDispos
     private ProtocolServer[] _servers = Array.Empty<ProtocolServer>();
     private IPEndPoint[] _endPoints = Array.Empty<IPEndPoint>();
     private Task? _stopping;
+    private readonly IClusterStore? _clusterStore;
 
     /// <summary>Creates the host part; normally done by the service container.</summary>
     /// <param name="factory">Makes one protocol instance per connection.</param>
     /// <param name="options">Endpoints and server settings.</param>
     /// <param name="loggerFactory">Receives the servers' logs (callback errors, traffic logs); none when null.</param>
     /// <param name="timeProvider">The servers' clock; <see cref="TimeProvider.System"/> when null.</param>
-    public ProtocolServerHost(Func<TProtocol> factory, ProtocolServerHostOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    /// <param name="clusterStore">
+    /// The store for ClusterWide policies when <see cref="ProtocolServerHostOptions.ClusterStore"/> is not set (the
+    /// container's <see cref="IClusterStore"/>, for example ProtocolSdk.Redis's <c>AddRedisClusterStore</c>).
+    /// </param>
+    public ProtocolServerHost(Func<TProtocol> factory, ProtocolServerHostOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IClusterStore? clusterStore = null)
     {
+        _clusterStore = options?.ClusterStore ?? clusterStore;
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentNullException.ThrowIfNull(options);
         _factory = factory;
@@ -87,6 +93,7 @@ public sealed class ProtocolServerHost<TProtocol> : IHostedService, IAsyncDispos
             LowWaterMark = _options.LowWaterMark,
             LingerTimeout = _options.LingerTimeout,
             ShutdownTimeout = _options.ShutdownTimeout,
+            ClusterStore = _clusterStore,
         };
         if (_options.MaxBufferedBytes is { } cap) serverOptions.MaxBufferedBytes = cap;
 

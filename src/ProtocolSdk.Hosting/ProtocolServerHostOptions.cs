@@ -44,4 +44,10 @@ public sealed class ProtocolServerHostOptions
     /// <c>HostOptions.ShutdownTimeout</c> (30 s by default) so every <see cref="Protocol.ConnectionLost"/> runs before the host gives up.
     /// </summary>
     public System.TimeSpan ShutdownTimeout { get; set; } = System.TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The store for ClusterWide policies (see <see cref="ProtocolServerOptions.ClusterStore"/>); when null, the
+    /// container's <see cref="IClusterStore"/> registration is used, if any.
+    /// </summary>
+    public IClusterStore? ClusterStore { get; set; }
 }

@@ -17,7 +17,9 @@ public static class ProtocolServerServiceCollectionExtensions
     /// Runs a <typeparamref name="TProtocol"/> server in the host: it listens on every configured endpoint
     /// (127.0.0.1:7000 when none) when the host starts and closes every connection when it stops. Inject
     /// <see cref="ProtocolServerHost{TProtocol}"/> to read the bound endpoints. Logs go to the container's
-    /// <see cref="ILoggerFactory"/>; a registered <see cref="TimeProvider"/> becomes the servers' clock.
+    /// <see cref="ILoggerFactory"/>; a registered <see cref="TimeProvider"/> becomes the servers' clock, and a registered
+    /// <see cref="IClusterStore"/> (for example through ProtocolSdk.Redis's <c>AddRedisClusterStore</c>, over the container's
+    /// <c>IConnectionMultiplexer</c>) the store of ClusterWide policies unless <see cref="ProtocolServerHostOptions.ClusterStore"/> is set.
     /// Calls for different protocol types run side by side; calls for the same type add to one server's settings.
     /// </summary>
     public static IServiceCollection AddProtocolServer<TProtocol>(this IServiceCollection services, Action<ProtocolServerHostOptions>? configure = null)
@@ -96,7 +98,8 @@ public static class ProtocolServerServiceCollectionExtensions
             sp.GetRequiredService<ProtocolFactoryRegistration<TProtocol>>().Factory(sp),
             sp.GetRequiredService<IOptionsMonitor<ProtocolServerHostOptions>>().Get(ProtocolServerHost<TProtocol>.OptionsName),
             sp.GetService<ILoggerFactory>(),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp.GetService<IClusterStore>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProtocolServerHost<TProtocol>>(
             static sp => sp.GetRequiredService<ProtocolServerHost<TProtocol>>()));
         return services;
