@@ -56,14 +56,18 @@ internal static class TlsReport
     {
         sb.AppendLine(C, $"#### TLS handshakes: {o.Handshakes} connections at once (`loadgen idle --tls`, `tls_handshake_s`; medians of {o.Rounds})");
         sb.AppendLine();
-        sb.AppendLine("| server | seconds for all | per round | vs Kestrel | handshakes/s | server CPU ms/handshake | failed |");
-        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|");
-        double kestrel = results.TryGetValue("kestrel", out var kl) ? Median(kl, r => r.Seconds) : double.NaN;
+        sb.AppendLine("| server | seconds for all | per round | vs Kestrel (medians) | median of per-round ratios | handshakes/s | server CPU ms/handshake | CPU/handshake vs Kestrel | failed |");
+        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        results.TryGetValue("kestrel", out var kestrel);
+        double kestrelSeconds = kestrel is null ? double.NaN : Median(kestrel, r => r.Seconds);
+        double kestrelCpu = kestrel is null ? double.NaN : Median(kestrel, r => r.ServerCpuMsPerHandshake);
         foreach (string kind in kinds)
         {
             if (!results.TryGetValue(kind, out var list)) continue;
             double seconds = Median(list, r => r.Seconds);
-            sb.AppendLine(C, $"| {kind} | {seconds:N3} | {PerRound(list, r => r.Seconds, "N3")} | {seconds / kestrel:N2}x | {o.Handshakes / seconds:N0} | {Median(list, r => r.ServerCpuMsPerHandshake):N2} | {list.Sum(r => r.Failed)} |");
+            double cpu = Median(list, r => r.ServerCpuMsPerHandshake);
+            double paired = kestrel is null ? double.NaN : ProcStats.Median(list.Zip(kestrel, (a, b) => a.Seconds / b.Seconds));
+            sb.AppendLine(C, $"| {kind} | {seconds:N3} | {PerRound(list, r => r.Seconds, "N3")} | {seconds / kestrelSeconds:N2}x | {paired:N2}x | {o.Handshakes / seconds:N0} | {cpu:N2} | {cpu / kestrelCpu:N2}x | {list.Sum(r => r.Failed)} |");
         }
         sb.AppendLine();
     }
