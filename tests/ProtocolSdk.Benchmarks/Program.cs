@@ -38,6 +38,8 @@ internal static class Program
                     return await TlsServers.ServeKestrelTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "tls":
                     return await TlsLoadDriver.RunAsync(TlsLoadOptions.Parse(rest)).ConfigureAwait(false);
+                case "tls-handshake-buffer":
+                    return await HandshakeBufferProbe.RunAsync(rest).ConfigureAwait(false);
                 case "load":
                     return await LoadDriver.RunAsync(LoadOptions.Parse(rest)).ConfigureAwait(false);
                 case "micro":
@@ -85,6 +87,7 @@ internal static class Program
                                             (--svg: also draws the comparison as an SVG bar chart)
               tls [--seconds S] [--rounds R] [--idle-conns N] [--handshakes N] [--loadgen PATH] [--out FILE]
                                             TLS echo, idle memory and handshakes, sdk-tls against kestrel-tls (loadgen built with TLS)
+              tls-handshake-buffer [N]      does a cancelled zero-byte read after the handshake free SslStream's 8 KB buffer? (evidence for docs)
               chart --from FILE.md --out FILE.svg [--section HEADING]
                                             draws that chart from tables already written (default section "## Results")
               micro [BenchmarkDotNet args]  allocation/latency micro-benchmarks (e.g. micro --filter '*')
