@@ -226,7 +226,8 @@ internal static class TlsLoadDriver
         double cpuStart = ProcStats.CpuSeconds(server.Process.Id);
         var (allocatedStart, _) = await server.GetStatsAsync(fullCollection: false).ConfigureAwait(false);
         var window = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(Warmup + seconds - Margin) - sinceHandshakes.Elapsed).ConfigureAwait(false);
+        TimeSpan untilWindowEnd = TimeSpan.FromSeconds(Warmup + seconds - Margin) - sinceHandshakes.Elapsed;
+        if (untilWindowEnd > TimeSpan.Zero) await Task.Delay(untilWindowEnd).ConfigureAwait(false); // a slow stats reply can eat it up
         double cpuEnd = ProcStats.CpuSeconds(server.Process.Id);
         var (allocatedEnd, _) = await server.GetStatsAsync(fullCollection: false).ConfigureAwait(false);
         double windowSeconds = window.Elapsed.TotalSeconds;
