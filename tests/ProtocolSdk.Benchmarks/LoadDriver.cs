@@ -72,23 +72,12 @@ internal static class LoadDriver
         new("16 KiB messages, 64 connections x 1 in flight", 16 * 1024, 64, 1),
     };
 
-    private static readonly List<Process> Children = new();
-
     public static async Task<int> RunAsync(LoadOptions o)
     {
-        string loadgen = o.Loadgen ?? Environment.GetEnvironmentVariable("LOADGEN") ?? "loadgen";
-        if (!File.Exists(loadgen) && !loadgen.Contains('/'))
-        {
-            var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, loadgen)).FirstOrDefault(File.Exists);
-            if (found is null)
-            {
-                Console.Error.WriteLine("loadgen not found: pass --loadgen PATH or set LOADGEN (build: gcc -O2 -pthread -o loadgen loadgen.c)");
-                return 2;
-            }
-            loadgen = found;
-        }
+        string? loadgen = ChildProcesses.FindLoadgen(o.Loadgen, "gcc -O2 -pthread -o loadgen loadgen.c");
+        if (loadgen is null) return 2;
 
-        Console.CancelKeyPress += (_, e) => { KillChildren(); };
+        Console.CancelKeyPress += (_, e) => { ChildProcesses.KillAll(); };
         var echo = new Dictionary<(int Scenario, string Kind), List<EchoResult>>();
         var idle = new Dictionary<string, List<IdleResult>>();
         bool failed = false;
@@ -100,7 +89,8 @@ internal static class LoadDriver
                 foreach (string kind in o.Kinds)
                 {
                     Console.Error.WriteLine($"round {round}/{o.Rounds}: {kind}");
-                    var (server, port) = await StartServerAsync(kind).ConfigureAwait(false);
+                    var server = await ChildProcesses.StartServerAsync(kind).ConfigureAwait(false);
+                    int port = server.Port;
                     try
                     {
                         for (int s = 0; s < Scenarios.Length; s++)
@@ -125,14 +115,14 @@ internal static class LoadDriver
                     }
                     finally
                     {
-                        await StopServerAsync(server).ConfigureAwait(false);
+                        await ChildProcesses.StopServerAsync(server).ConfigureAwait(false);
                     }
                 }
             }
         }
         finally
         {
-            KillChildren();
+            ChildProcesses.KillAll();
         }
 
         string report = Report(o, echo, idle);
@@ -166,115 +156,21 @@ internal static class LoadDriver
         return true;
     }
 
-    // ---- Child processes ----------------------------------------------------------------------
-
-    private static async Task<(Process Server, int Port)> StartServerAsync(string kind)
-    {
-        var psi = new ProcessStartInfo { FileName = DotnetHost(), RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(typeof(LoadDriver).Assembly.Location);
-        psi.ArgumentList.Add("serve-" + kind);
-        psi.ArgumentList.Add("--port");
-        psi.ArgumentList.Add("0");
-        psi.ArgumentList.Add("--exit-on-stdin-close"); // if this driver dies, the server follows
-        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
-        lock (Children) Children.Add(p);
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [{kind} {p.Id}] {e.Data}"); };
-        p.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            string? line = await p.StandardOutput.ReadLineAsync(cts.Token).ConfigureAwait(false);
-            if (line is null) throw new InvalidOperationException($"serve-{kind} exited before it was ready (exit code {(p.WaitForExit(5000) ? p.ExitCode : -1)})");
-            if (line.StartsWith("listening on ", StringComparison.Ordinal))
-            {
-                int port = int.Parse(line["listening on ".Length..], CultureInfo.InvariantCulture);
-                _ = DrainAsync(p.StandardOutput);
-                return (p, port);
-            }
-        }
-    }
-
-    private static async Task DrainAsync(StreamReader reader)
-    {
-        try { while (await reader.ReadLineAsync().ConfigureAwait(false) is not null) { } } catch (IOException) { } catch (ObjectDisposedException) { }
-    }
-
-    private static string DotnetHost()
-    {
-        string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-    }
-
-    private static async Task StopServerAsync(Process p)
-    {
-        try
-        {
-            if (!p.HasExited)
-            {
-                p.StandardInput.Close(); // graceful: the server stops when stdin closes
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                try { await p.WaitForExitAsync(cts.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) { p.Kill(); await p.WaitForExitAsync().ConfigureAwait(false); }
-            }
-        }
-        finally
-        {
-            lock (Children) Children.Remove(p);
-            p.Dispose();
-        }
-    }
-
-    private static void KillChildren()
-    {
-        Process[] left;
-        lock (Children) { left = Children.ToArray(); Children.Clear(); }
-        foreach (var p in left)
-        {
-            try
-            {
-                if (!p.HasExited) { p.Kill(); p.WaitForExit(10_000); }
-            }
-            catch (InvalidOperationException) { }
-        }
-    }
-
-    private static async Task<(string Stdout, int ExitCode)> RunLoadgenAsync(string loadgen, IEnumerable<string> args, Action<string>? onStderr = null)
-    {
-        var psi = new ProcessStartInfo { FileName = loadgen, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start loadgen");
-        lock (Children) Children.Add(p);
-        try
-        {
-            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) onStderr?.Invoke(e.Data); };
-            p.BeginErrorReadLine();
-            string stdout = await p.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-            await p.WaitForExitAsync().ConfigureAwait(false);
-            return (stdout.Trim(), p.ExitCode);
-        }
-        finally
-        {
-            lock (Children) Children.Remove(p);
-            p.Dispose();
-        }
-    }
-
     // ---- Measurements ---------------------------------------------------------------------------
 
-    private static async Task<EchoResult> RunEchoAsync(string loadgen, Process server, int port, Scenario sc, double seconds)
+    private static async Task<EchoResult> RunEchoAsync(string loadgen, ChildServer server, int port, Scenario sc, double seconds)
     {
         // CPU is sampled over the whole loadgen run (1 s warm-up included); messages are scaled to match.
-        double cpuBefore = CpuSeconds(server.Id);
+        double cpuBefore = ProcStats.CpuSeconds(server.Process.Id);
         var sw = Stopwatch.StartNew();
-        var (json, rc) = await RunLoadgenAsync(loadgen, new[]
+        var (json, rc) = await ChildProcesses.RunLoadgenAsync(loadgen, new[]
         {
             "echo", "--port", port.ToString(CultureInfo.InvariantCulture), "--conns", sc.Conns.ToString(CultureInfo.InvariantCulture),
             "--size", sc.Size.ToString(CultureInfo.InvariantCulture), "--depth", sc.Depth.ToString(CultureInfo.InvariantCulture),
             "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--warmup", "1",
         }).ConfigureAwait(false);
         double wall = sw.Elapsed.TotalSeconds;
-        double cpu = CpuSeconds(server.Id) - cpuBefore;
+        double cpu = ProcStats.CpuSeconds(server.Process.Id) - cpuBefore;
         if (rc != 0 || json.Length == 0) throw new InvalidOperationException($"loadgen echo failed (exit {rc}): {json}");
         using var doc = JsonDocument.Parse(json);
         var r = doc.RootElement;
@@ -284,13 +180,13 @@ internal static class LoadDriver
             r.GetProperty("lat_p99_us").GetDouble(), approxMsgs > 0 ? cpu * 1e6 / approxMsgs : double.NaN, json);
     }
 
-    private static async Task<IdleResult> RunIdleAsync(string loadgen, Process server, int port, int conns, int seconds)
+    private static async Task<IdleResult> RunIdleAsync(string loadgen, ChildServer server, int port, int conns, int seconds)
     {
         await Task.Delay(1000).ConfigureAwait(false); // let the echo runs' connections close
-        long before = RssBytes(server.Id);
-        int fdsBefore = FdCount(server.Id);
+        long before = ProcStats.RssBytes(server.Process.Id);
+        int fdsBefore = ProcStats.FdCount(server.Process.Id);
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = RunLoadgenAsync(loadgen, new[]
+        var run = ChildProcesses.RunLoadgenAsync(loadgen, new[]
         {
             "idle", "--port", port.ToString(CultureInfo.InvariantCulture), "--conns", conns.ToString(CultureInfo.InvariantCulture),
             "--seconds", seconds.ToString(CultureInfo.InvariantCulture),
@@ -300,13 +196,13 @@ internal static class LoadDriver
         // The handshakes are done (kernel backlog); wait until the server accepted them all (one fd each),
         // then a little longer for its per-connection setup, before sampling.
         var deadline = Stopwatch.StartNew();
-        while (FdCount(server.Id) - fdsBefore < conns && deadline.Elapsed.TotalSeconds < seconds - 1.5)
+        while (ProcStats.FdCount(server.Process.Id) - fdsBefore < conns && deadline.Elapsed.TotalSeconds < seconds - 1.5)
         {
             await Task.Delay(100).ConfigureAwait(false);
         }
         await Task.Delay(500).ConfigureAwait(false);
-        long held = RssBytes(server.Id);
-        int accepted = FdCount(server.Id) - fdsBefore;
+        long held = ProcStats.RssBytes(server.Process.Id);
+        int accepted = ProcStats.FdCount(server.Process.Id) - fdsBefore;
         var (json, rc) = await run.ConfigureAwait(false);
         if (rc != 0 || json.Length == 0) throw new InvalidOperationException($"loadgen idle failed (exit {rc}): {json}");
         using var doc = JsonDocument.Parse(json);
@@ -315,37 +211,7 @@ internal static class LoadDriver
         return new IdleResult(before, held, connected, accepted, json);
     }
 
-    private static int FdCount(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
-
-    private static long RssBytes(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                return long.Parse(parts[1], CultureInfo.InvariantCulture) * 1024; // kB
-            }
-        }
-        throw new InvalidOperationException("no VmRSS");
-    }
-
-    private static double CpuSeconds(int pid)
-    {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // fields[0] is field 3 (state): utime is field 14, stime field 15, in clock ticks (100 Hz on Linux).
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
-
     // ---- Report ---------------------------------------------------------------------------------
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Where(x => !double.IsNaN(x)).OrderBy(x => x).ToArray();
-        if (v.Length == 0) return double.NaN;
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
 
     private static string Report(LoadOptions o, Dictionary<(int, string), List<EchoResult>> echo, Dictionary<string, List<IdleResult>> idle)
     {
@@ -362,15 +228,15 @@ internal static class LoadDriver
             sb.AppendLine("| server | msgs/s | MB/s | p50 µs | p99 µs | server CPU µs/msg | msgs/s per round | msgs/s vs Kestrel (medians) | median of per-round ratios | CPU/msg vs Kestrel |");
             sb.AppendLine("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|");
             echo.TryGetValue((s, "kestrel"), out var kl);
-            double kestrel = kl is null ? double.NaN : Median(kl.Select(r => r.MsgsPerS));
-            double kestrelCpu = kl is null ? double.NaN : Median(kl.Select(r => r.CpuUsPerMsg));
+            double kestrel = kl is null ? double.NaN : ProcStats.Median(kl.Select(r => r.MsgsPerS));
+            double kestrelCpu = kl is null ? double.NaN : ProcStats.Median(kl.Select(r => r.CpuUsPerMsg));
             foreach (string kind in o.Kinds)
             {
                 if (!echo.TryGetValue((s, kind), out var list)) continue;
-                double m = Median(list.Select(r => r.MsgsPerS));
+                double m = ProcStats.Median(list.Select(r => r.MsgsPerS));
                 // Runs of one round are next to each other in time: their ratio cancels slow drifts of the background load.
-                double paired = kl is null ? double.NaN : Median(list.Zip(kl, (a, b) => a.MsgsPerS / b.MsgsPerS));
-                sb.AppendLine(c, $"| {kind} | {m:N0} | {Median(list.Select(r => r.MBPerS)):N1} | {Median(list.Select(r => r.P50)):N0} | {Median(list.Select(r => r.P99)):N0} | {Median(list.Select(r => r.CpuUsPerMsg)):N2} | {string.Join(" / ", list.Select(r => r.MsgsPerS.ToString("N0", c)))} | {m / kestrel:N2}x | {paired:N2}x | {Median(list.Select(r => r.CpuUsPerMsg)) / kestrelCpu:N2}x |");
+                double paired = kl is null ? double.NaN : ProcStats.Median(list.Zip(kl, (a, b) => a.MsgsPerS / b.MsgsPerS));
+                sb.AppendLine(c, $"| {kind} | {m:N0} | {ProcStats.Median(list.Select(r => r.MBPerS)):N1} | {ProcStats.Median(list.Select(r => r.P50)):N0} | {ProcStats.Median(list.Select(r => r.P99)):N0} | {ProcStats.Median(list.Select(r => r.CpuUsPerMsg)):N2} | {string.Join(" / ", list.Select(r => r.MsgsPerS.ToString("N0", c)))} | {m / kestrel:N2}x | {paired:N2}x | {ProcStats.Median(list.Select(r => r.CpuUsPerMsg)) / kestrelCpu:N2}x |");
             }
             sb.AppendLine();
         }
@@ -380,12 +246,12 @@ internal static class LoadDriver
             sb.AppendLine();
             sb.AppendLine("| server | RSS before MiB | RSS held MiB | connections held by the server | bytes per connection (RSS delta / held) | per round | vs Kestrel |");
             sb.AppendLine("|---|---:|---:|---:|---:|---|---:|");
-            double kestrel = idle.TryGetValue("kestrel", out var kl) ? Median(kl.Select(r => r.BytesPerConn)) : double.NaN;
+            double kestrel = idle.TryGetValue("kestrel", out var kl) ? ProcStats.Median(kl.Select(r => r.BytesPerConn)) : double.NaN;
             foreach (string kind in o.Kinds)
             {
                 if (!idle.TryGetValue(kind, out var list)) continue;
-                double m = Median(list.Select(r => r.BytesPerConn));
-                sb.AppendLine(c, $"| {kind} | {Median(list.Select(r => r.RssBefore / 1048576.0)):N1} | {Median(list.Select(r => r.RssHeld / 1048576.0)):N1} | {Median(list.Select(r => (double)r.Accepted)):N0} | {m:N0} | {string.Join(" / ", list.Select(r => r.BytesPerConn.ToString("N0", c)))} | {m / kestrel:N2}x |");
+                double m = ProcStats.Median(list.Select(r => r.BytesPerConn));
+                sb.AppendLine(c, $"| {kind} | {ProcStats.Median(list.Select(r => r.RssBefore / 1048576.0)):N1} | {ProcStats.Median(list.Select(r => r.RssHeld / 1048576.0)):N1} | {ProcStats.Median(list.Select(r => (double)r.Accepted)):N0} | {m:N0} | {string.Join(" / ", list.Select(r => r.BytesPerConn.ToString("N0", c)))} | {m / kestrel:N2}x |");
             }
             sb.AppendLine();
         }

@@ -4,8 +4,9 @@ namespace ProtocolSdk.Benchmarks;
 
 /// <summary>
 /// One executable, several modes (see docs/performance.md):
-/// <c>serve-sdk</c>, <c>serve-sdk-policies</c>, <c>serve-kestrel</c> (echo servers, print "listening on PORT"),
-/// <c>load</c> (drives them with the C loadgen and prints Markdown tables), <c>micro</c> (BenchmarkDotNet),
+/// <c>serve-sdk</c>, <c>serve-sdk-policies</c>, <c>serve-kestrel</c>, <c>serve-sdk-tls</c>, <c>serve-kestrel-tls</c>
+/// (echo servers, print "listening on PORT"), <c>load</c> and <c>tls</c> (drive them with the C loadgen and print
+/// Markdown tables), <c>micro</c> (BenchmarkDotNet),
 /// <c>chart</c> (an SVG bar chart of committed tables).
 /// </summary>
 internal static class Program
@@ -31,6 +32,14 @@ internal static class Program
                     return await Servers.ServeSdkThrottledAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-kestrel":
                     return await Servers.ServeKestrelAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-tls":
+                    return await TlsServers.ServeSdkTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-kestrel-tls":
+                    return await TlsServers.ServeKestrelTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "tls":
+                    return await TlsLoadDriver.RunAsync(TlsLoadOptions.Parse(rest)).ConfigureAwait(false);
+                case "tls-handshake-buffer":
+                    return await HandshakeBufferProbe.RunAsync(rest).ConfigureAwait(false);
                 case "load":
                     return await LoadDriver.RunAsync(LoadOptions.Parse(rest)).ConfigureAwait(false);
                 case "micro":
@@ -50,13 +59,16 @@ internal static class Program
         }
     }
 
-    private static int GetPort(string[] args)
+    private static int GetPort(string[] args) =>
+        GetOption(args, "--port") is { } port ? int.Parse(port, CultureInfo.InvariantCulture) : 0;
+
+    private static string? GetOption(string[] args, string name)
     {
         for (int i = 0; i < args.Length - 1; i++)
         {
-            if (args[i] == "--port") return int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == name) return args[i + 1];
         }
-        return 0;
+        return null;
     }
 
     private static void PrintUsage()
@@ -67,10 +79,15 @@ internal static class Program
               serve-sdk-policies --port N   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] at limits that never bite
               serve-sdk-throttled --port N  echo throttled to 1 MB/s each way per connection (check with loadgen rate)
               serve-kestrel --port N        Kestrel raw TCP echo (UseConnectionHandler)
+              serve-sdk-tls --port N [--cert FILE.pfx]      ProtocolSdk echo over TLS 1.3 (no --cert: a new self-signed RSA 2048 certificate)
+              serve-kestrel-tls --port N [--cert FILE.pfx]  Kestrel echo over TLS 1.3 (UseHttps + UseConnectionHandler)
                                             (serve-*: add --exit-on-stdin-close to stop when the parent goes away)
               load [--seconds S] [--rounds R] [--idle-conns N] [--loadgen PATH] [--out FILE] [--svg FILE] [--kinds sdk,kestrel,...]
                                             runs every server kind as a child process against loadgen, prints Markdown
                                             (--svg: also draws the comparison as an SVG bar chart)
+              tls [--seconds S] [--rounds R] [--idle-conns N] [--handshakes N] [--loadgen PATH] [--out FILE]
+                                            TLS echo, idle memory and handshakes, sdk-tls against kestrel-tls (loadgen built with TLS)
+              tls-handshake-buffer [N]      does a cancelled zero-byte read after the handshake free SslStream's 8 KB buffer? (evidence for docs)
               chart --from FILE.md --out FILE.svg [--section HEADING]
                                             draws that chart from tables already written (default section "## Results")
               micro [BenchmarkDotNet args]  allocation/latency micro-benchmarks (e.g. micro --filter '*')

@@ -88,7 +88,7 @@ internal static class Servers
     }
 
     /// <summary>Prints the ready line, then runs until SIGTERM/SIGINT (or, with <paramref name="watchStdin"/>, until stdin closes).</summary>
-    private static async Task<int> ServeUntilStoppedAsync(int port, bool watchStdin)
+    internal static async Task<int> ServeUntilStoppedAsync(int port, bool watchStdin)
     {
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
@@ -97,8 +97,15 @@ internal static class Servers
         Console.Out.Flush();
         if (watchStdin) _ = Task.Run(() =>
         {
-            // When the parent dies, stdin closes: do not outlive it.
-            try { while (Console.In.ReadLine() is not null) { } } catch (IOException) { }
+            // When the parent dies, stdin closes: do not outlive it. A "stats" line asks for the GC figures.
+            try
+            {
+                while (Console.In.ReadLine() is { } line)
+                {
+                    if (line.StartsWith("stats", StringComparison.Ordinal)) ServerStats.Print(fullCollection: line == "stats full");
+                }
+            }
+            catch (IOException) { }
             stop.TrySetResult();
         });
         await stop.Task.ConfigureAwait(false);

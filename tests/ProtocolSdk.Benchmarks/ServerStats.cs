@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace ProtocolSdk.Benchmarks;
+
+/// <summary>
+/// The server side of the driver's "stats" request (a line on the server's stdin): one line on stdout with the
+/// process's managed allocation so far and its live managed heap. The same code runs in every server kind, so
+/// ProtocolSdk and Kestrel are measured alike (process-wide: the server, its runtime and this reply).
+/// </summary>
+internal static class ServerStats
+{
+    public const string Prefix = "stats ";
+
+    /// <param name="fullCollection">Collect first, so "live" counts only what is still referenced (what idle connections keep).</param>
+    public static void Print(bool fullCollection)
+    {
+        long live = GC.GetTotalMemory(forceFullCollection: fullCollection);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}allocated={allocated} live={live}"));
+        Console.Out.Flush();
+    }
+
+    /// <summary>Parses <see cref="Print"/>'s line: (allocated bytes so far, live managed bytes).</summary>
+    public static (long Allocated, long Live) Parse(string line)
+    {
+        long allocated = -1, live = -1;
+        foreach (string field in line[Prefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] kv = field.Split('=');
+            if (kv.Length != 2) continue;
+            long value = long.Parse(kv[1], CultureInfo.InvariantCulture);
+            if (kv[0] == "allocated") allocated = value;
+            else if (kv[0] == "live") live = value;
+        }
+        if (allocated < 0 || live < 0) throw new FormatException($"bad stats line: {line}");
+        return (allocated, live);
+    }
+}
