@@ -39,10 +39,18 @@ public class PairProbe : Protocol
         }
     }
 
+    /// <summary>Written in ConnectionMade.</summary>
+    public byte[]? Greeting { get; init; }
+
+    /// <summary>Pauses reading in ConnectionMade: a peer that does not read.</summary>
+    public bool PauseOnConnect { get; init; }
+
     public override void ConnectionMade()
     {
         TlsAtConnectionMade = Transport.Tls;
         Interlocked.Increment(ref MadeCount);
+        if (PauseOnConnect) Transport.PauseReading();
+        if (Greeting is not null) Transport.Write(Greeting);
     }
 
     public override void DataReceived(ReadOnlySpan<byte> data)
@@ -146,4 +154,10 @@ public sealed partial class StartTlsLineClient : Protocol
         Interlocked.Increment(ref HandshakesCompleted);
         SendMessage("AFTER"u8);
     }
+}
+
+/// <summary>At most one connection at a time, handshaking ones included.</summary>
+[MaxConnections(Total = 1)]
+public sealed partial class SingleConnectionProbe : PairProbe
+{
 }

@@ -58,7 +58,7 @@ public class TlsPairTests
     }
 
     [Fact]
-    public async Task A_TLS_pair_whose_client_refuses_the_certificate_never_reaches_ConnectionMade()
+    public async Task A_TLS_client_end_that_refuses_the_certificate_never_reaches_ConnectionMade()
     {
         using var host = new ProtocolTestHost();
         var server = new PairProbe();
@@ -70,9 +70,12 @@ public class TlsPairTests
         await Assert.ThrowsAsync<AuthenticationException>(() => pair.Client.Made.WaitAsync(Wait));
         await pair.Closed.WaitAsync(Wait);
 
-        Assert.Equal(0, server.MadeCount + client.MadeCount);
-        Assert.Equal(0, server.LostCount + client.LostCount); // a connection never made hears no ConnectionLost
-        Assert.True(pair.Server.Made.IsFaulted);
+        Assert.Equal(0, client.MadeCount);
+        Assert.Equal(0, client.LostCount); // a connection never made hears no ConnectionLost
+        // The BCL validates the server's certificate after its side of the handshake, so the server may have finished
+        // its own and been made: then it loses the connection exactly once, like any made connection.
+        Assert.Equal(server.MadeCount, server.LostCount);
+        Assert.True(server.MadeCount <= 1);
     }
 
     [Fact]
@@ -213,12 +216,13 @@ public class TlsPairTests
             }
         });
 
-        // The full bucket (the burst) is spent, then reading pauses until the fake clock refills it.
-        await TestConnectionPair.WaitUntilAsync(() => transport.IsReadingPaused, "the burst to be spent");
+        // The full bucket (the burst) is spent, then reading pauses until the fake clock refills it. The wake-up is
+        // filed on the wheel just after the pause: wait for both, or the clock could move before it is filed.
+        await TestConnectionPair.WaitUntilAsync(() => transport.IsReadingPaused && host.PendingTimers > 0, "the burst to be spent");
         long wireAtBurst = connection.Server.WireBytesReceived, plainAtBurst = transport.BytesReceived;
 
         host.Advance(TimeSpan.FromSeconds(8)); // 400 kB of budget: under the burst, so none of it is capped away
-        await TestConnectionPair.WaitUntilAsync(() => transport.IsReadingPaused && connection.Server.WireBytesReceived > wireAtBurst, "the refill to be spent");
+        await TestConnectionPair.WaitUntilAsync(() => transport.IsReadingPaused && host.PendingTimers > 0 && connection.Server.WireBytesReceived > wireAtBurst, "the refill to be spent");
         long wire = connection.Server.WireBytesReceived - wireAtBurst, plain = transport.BytesReceived - plainAtBurst;
 
         const long Budget = 8 * ThrottledPairSink.Rate;
