@@ -106,6 +106,24 @@ public class TlsPairTests
     }
 
     [Fact]
+    public async Task Plaintext_sent_to_a_TLS_end_fails_its_handshake_at_once_without_ConnectionMade()
+    {
+        using var host = new ProtocolTestHost();
+        var server = new PairProbe();
+        using var connection = host.ConnectStream(server, TlsTestSupport.ServerOptions());
+
+        await connection.Peer.WriteAsync("GET / HTTP/1.0\r\n\r\n"u8.ToArray());
+
+        var reason = await connection.Server.Closed.WaitAsync(Wait); // no clock advance: refused, not timed out
+        Assert.Equal(DisconnectKind.ConnectionError, reason.Kind);
+        Assert.StartsWith("TLS handshake failed", reason.Message);
+        await Assert.ThrowsAnyAsync<Exception>(() => connection.Server.Made.WaitAsync(Wait));
+        Assert.Equal(0, server.MadeCount);
+        Assert.Equal(0, server.LostCount);
+        Assert.Equal(0, host.PendingTimers); // the handshake deadline was cancelled
+    }
+
+    [Fact]
     public async Task The_handshake_deadline_fails_a_TLS_client_end_facing_a_server_that_never_answers()
     {
         using var host = new ProtocolTestHost();
