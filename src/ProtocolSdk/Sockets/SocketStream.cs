@@ -15,13 +15,25 @@ namespace ProtocolSdk.Sockets;
 /// </summary>
 internal sealed class SocketStream : Stream
 {
-    private readonly Socket _socket;
-    private readonly SocketTransport _transport; // counts the ciphertext: throttles and rate checks measure the wire
+    private readonly ConnectionMedium _medium;
+    private readonly SocketTransport? _transport; // counts the ciphertext: throttles and rate checks measure the wire
 
-    public SocketStream(Socket socket, SocketTransport transport)
+    private readonly bool _ownsMedium;
+
+    /// <param name="medium">the connection's socket (or the test kit's in-memory pipe).</param>
+    /// <param name="transport">the transport that counts the ciphertext; null for a test's raw peer.</param>
+    /// <param name="ownsMedium">dispose closes the medium (a test's raw peer); a transport closes its own.</param>
+    public SocketStream(ConnectionMedium medium, SocketTransport? transport, bool ownsMedium = false)
     {
-        _socket = socket;
+        _medium = medium;
         _transport = transport;
+        _ownsMedium = ownsMedium;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsMedium) _medium.Close(abort: false);
+        base.Dispose(disposing);
     }
 
     public override bool CanRead => true;
@@ -32,11 +44,11 @@ internal sealed class SocketStream : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var receive = _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        var receive = _medium.ReceiveAsync(buffer, cancellationToken);
         if (receive.IsCompletedSuccessfully)
         {
             int n = receive.Result;
-            _transport.OnCipherReceived(n);
+            _transport?.OnCipherReceived(n);
             return new ValueTask<int>(n);
         }
         return CountedAsync(receive);
@@ -47,7 +59,7 @@ internal sealed class SocketStream : Stream
     private async ValueTask<int> CountedAsync(ValueTask<int> receive)
     {
         int n = await receive.ConfigureAwait(false);
-        _transport.OnCipherReceived(n);
+        _transport?.OnCipherReceived(n);
         return n;
     }
 
@@ -59,8 +71,8 @@ internal sealed class SocketStream : Stream
     {
         while (!buffer.IsEmpty)
         {
-            int sent = await _socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            _transport.OnCipherSent(sent);
+            int sent = await _medium.SendAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _transport?.OnCipherSent(sent);
             buffer = buffer[sent..];
         }
     }

@@ -12,7 +12,8 @@ using ProtocolSdk.Internal;
 namespace ProtocolSdk.Sockets;
 
 /// <summary>
-/// The transport over a connected TCP socket. Receive: wait for data with a zero-byte receive (so an idle
+/// The transport over a connected TCP socket (through <see cref="ConnectionMedium"/>, so the test kit runs the same code
+/// over memory). Receive: wait for data with a zero-byte receive (so an idle
 /// connection holds no buffer), then rent a pooled buffer and read without blocking until the socket is drained;
 /// each chunk goes to the protocol as a span over that buffer. Send: try a non-blocking send on the writer's
 /// thread; only what the kernel refuses is buffered and drained by a send loop started on first need.
@@ -25,9 +26,7 @@ namespace ProtocolSdk.Sockets;
 /// </summary>
 internal sealed class SocketTransport : Transport
 {
-    private readonly Socket _socket;
-    private readonly IPEndPoint _remote;
-    private readonly IPEndPoint _local;
+    private readonly ConnectionMedium _medium;
     private readonly int _receiveBufferSize;
     private readonly AsyncSignal _receiveSignal = new();
     private SendLoop? _sendLoop; // created on first need: most connections never buffer output
@@ -53,39 +52,35 @@ internal sealed class SocketTransport : Transport
     private long _cipherSentAccounted; // send loop only: ciphertext already charged to a write throttle
 
     public SocketTransport(Socket socket, ConnectionHost host, int receiveBufferSize, TlsStart? tls = null)
+        : this(new SocketMedium(socket), host, receiveBufferSize, tls)
+    {
+    }
+
+    /// <param name="medium">the connection under this transport: a socket, or the test kit's in-memory pipe.</param>
+    /// <param name="host">what the connections of one server (or client, or test host) share.</param>
+    /// <param name="receiveBufferSize">the size of the pooled buffer a read rents.</param>
+    /// <param name="tls">the TLS settings when the connection speaks TLS from its first byte.</param>
+    /// <param name="reportEstablished">make <see cref="Established"/> report the connection being made (always so for a TLS client).</param>
+    internal SocketTransport(ConnectionMedium medium, ConnectionHost host, int receiveBufferSize, TlsStart? tls = null, bool reportEstablished = false)
         : base(host)
     {
         _initialTls = tls;
-        if (tls is not null)
-        {
-            _tlsMode = TlsPending;
-            if (tls.Client is not null) _established = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        _socket = socket;
+        if (tls is not null) _tlsMode = TlsPending;
+        if (reportEstablished || tls?.Client is not null) _established = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _medium = medium;
         _receiveBufferSize = receiveBufferSize;
-        socket.NoDelay = true;
-        socket.Blocking = false; // sends and reads on the caller's thread must never block
-        _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
-        _local = Normalize((IPEndPoint)socket.LocalEndPoint!);
     }
 
-    public override IPEndPoint RemoteEndPoint => _remote;
+    public override IPEndPoint RemoteEndPoint => _medium.RemoteEndPoint;
 
-    public override IPEndPoint LocalEndPoint => _local;
+    public override IPEndPoint LocalEndPoint => _medium.LocalEndPoint;
 
     internal override int PendingInboundBytes
     {
         get
         {
             if (Volatile.Read(ref _mediumClosed) != 0 || !ShouldRead) return 0;
-            try
-            {
-                return _socket.Available;
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                return 0;
-            }
+            return _medium.Available;
         }
     }
 
@@ -162,7 +157,7 @@ internal sealed class SocketTransport : Transport
                 {
                     // Zero-byte receive: completes when data (or EOF) is there, without a buffer.
                     if (ssl is not null) await ssl.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
-                    else await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    else await _medium.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
                     if (!ShouldTakeInput) continue;
                     buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
                 }
@@ -172,7 +167,7 @@ internal sealed class SocketTransport : Transport
                 int n;
                 SocketError error = SocketError.Success;
                 if (ssl is not null) n = await ssl.ReadAsync(buffer.AsMemory(0, limit)).ConfigureAwait(false);
-                else n = _socket.Receive(buffer, 0, limit, SocketFlags.None, out error);
+                else n = _medium.Receive(buffer.AsSpan(0, limit), out error);
                 if (error == SocketError.WouldBlock)
                 {
                     ReturnBuffer(ref buffer);
@@ -221,7 +216,7 @@ internal sealed class SocketTransport : Transport
     {
         var deadline = _handshakeDeadline ??= new TlsHandshakeDeadline(this);
         Timers.Schedule(deadline, Timers.DeadlineAfter(Host.TlsHandshakeTimeout));
-        var ssl = new SslStream(new SocketStream(_socket, this), leaveInnerStreamOpen: true);
+        var ssl = new SslStream(new SocketStream(_medium, this), leaveInnerStreamOpen: true);
         Volatile.Write(ref _ssl, ssl);
         try
         {
@@ -303,7 +298,7 @@ internal sealed class SocketTransport : Transport
         if (Volatile.Read(ref _mediumClosed) != 0) return -1;
         try
         {
-            int sent = _socket.Send(data, SocketFlags.None, out SocketError error);
+            int sent = _medium.Send(data, out SocketError error);
             if (error == SocketError.Success)
             {
                 Interlocked.Add(ref _plainSent, sent);
@@ -356,7 +351,7 @@ internal sealed class SocketTransport : Transport
         }
         try
         {
-            _socket.Shutdown(SocketShutdown.Send); // FIN after everything queued; the receive side stays open
+            _medium.ShutdownSend(); // FIN after everything queued; the receive side stays open
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -368,18 +363,7 @@ internal sealed class SocketTransport : Transport
     private protected override void CloseMedium(bool abort)
     {
         if (Interlocked.Exchange(ref _mediumClosed, 1) != 0) return;
-        if (abort)
-        {
-            try
-            {
-                _socket.LingerState = new LingerOption(true, 0); // RST: the peer learns at once
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                // Already broken or closed: nothing more to tell the peer.
-            }
-        }
-        _socket.Dispose();
+        _medium.Close(abort);
         _receiveSignal.Set();
         Volatile.Read(ref _sendLoop)?.Signal.Set();
     }
@@ -412,7 +396,7 @@ internal sealed class SocketTransport : Transport
                     }
                     else
                     {
-                        sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                        sent = await _medium.SendAsync(chunk).ConfigureAwait(false);
                         Interlocked.Add(ref _plainSent, sent);
                     }
                 }
@@ -439,7 +423,7 @@ internal sealed class SocketTransport : Transport
         try
         {
             await _ssl!.ShutdownAsync().ConfigureAwait(false);
-            _socket.Shutdown(SocketShutdown.Send);
+            _medium.ShutdownSend();
         }
         catch (Exception ex) when (IsMediumFailure(ex))
         {
@@ -461,7 +445,4 @@ internal sealed class SocketTransport : Transport
         ArrayPool<byte>.Shared.Return(buffer);
         buffer = null;
     }
-
-    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }

@@ -95,6 +95,9 @@ internal sealed class SampleProcess : IDisposable
         }
     }
 
+    /// <summary>A crash: SIGKILL (<c>kill -9 PID</c>), no shutdown code runs.</summary>
+    public void KillHard() => Assert.Equal(0, Kill(_process.Id, Sigkill));
+
     /// <summary>What a service manager (or <c>kill PID</c>) sends to stop it.</summary>
     public void SendSigterm() => Assert.Equal(0, Kill(_process.Id, Sigterm));
 
@@ -111,6 +114,7 @@ internal sealed class SampleProcess : IDisposable
     }
 
     private const int Sigterm = 15;
+    private const int Sigkill = 9;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
