@@ -237,11 +237,30 @@ internal sealed class SocketTransport : Transport
             return false;
         }
         Timers.Cancel(deadline);
+        await ReleaseHandshakeBufferAsync(ssl).ConfigureAwait(false);
         _cipherSentAccounted = Interlocked.Read(ref _cipherSent); // the handshake is not charged to a write throttle
         Volatile.Write(ref _tlsMode, TlsActive);
         OnTlsEstablished(new TlsConnectionInfo(ssl), notifyProtocol: upgrade);
         if (HasPendingOutput) OnOutputPending(); // writes made during the handshake go out now, encrypted
         return true;
+    }
+
+    /// <summary>
+    /// SslStream keeps the 8 KiB buffer it read the handshake into until its first read completes, so a connection that
+    /// goes idle right after the handshake would hold it indefinitely (measured: one live byte[8192] per idle TLS
+    /// connection). A read that is cancelled before it starts returns that buffer when it holds no data; buffered
+    /// application data (sent with the client's Finished) stays for the receive loop.
+    /// </summary>
+    private static async Task ReleaseHandshakeBufferAsync(SslStream ssl)
+    {
+        try
+        {
+            await ssl.ReadAsync(Memory<byte>.Empty, new CancellationToken(canceled: true)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: nothing was read, and the stream stays usable.
+        }
     }
 
     /// <summary>The handshake deadline passed (on the timer wheel's thread): close unless it completed meanwhile.</summary>
