@@ -20,6 +20,14 @@ public sealed class SlotLimitTests : IClassFixture<SharedRedis>
         LeaseTime = TimeSpan.FromSeconds(30),
     });
 
+    /// <summary>How many EVAL (full script text) calls the server has run, from INFO commandstats.</summary>
+    private async Task<long> EvalCallsAsync()
+    {
+        string info = (string)(await _redis.Inspect.ExecuteAsync("INFO", "commandstats"))!;
+        string? line = info.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_eval:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split("calls=")[1].Split(',')[0]);
+    }
+
     private static string Member(ClusterSlots slots) => Assert.IsType<SlotLease>(slots.Lease).Member.ToString();
 
     private RedisKey Key(string limitKey) => $"{_prefix}{{{Policy}}}:{limitKey}";
@@ -126,6 +134,25 @@ public sealed class SlotLimitTests : IClassFixture<SharedRedis>
         double nowMs = (long)parts[0] * 1000.0 + (long)parts[1] / 1000.0;
         Assert.NotNull(score);
         Assert.InRange(score.Value - nowMs, 28_000, 30_001); // scored by its expiry on Redis time
+    }
+
+    [Fact]
+    public async Task Scripts_are_sent_again_when_the_server_forgot_them()
+    {
+        await using var store = Store(_redis.First, "a");
+        ClusterLimit[] limits = [new("total", 5)];
+        Assert.Equal(ClusterDecision.Granted, (await store.TryAcquireSlotsAsync(Policy, limits)).Decision);
+
+        await _redis.Inspect.ExecuteAsync("SCRIPT", "FLUSH"); // as after a restart or a failover
+        long evalsBefore = await EvalCallsAsync();
+
+        Assert.Equal(ClusterDecision.Granted, (await store.TryAcquireSlotsAsync(Policy, limits)).Decision);
+        Assert.Equal(ClusterDecision.Granted, (await store.TakeBudgetAsync(Policy, "budget", 1_000, 1_000, 10)).Decision);
+        Assert.Equal(ClusterDecision.Granted, (await store.TryAcquireSlotsAsync(Policy, limits)).Decision);
+
+        Assert.Equal(3, await _redis.Inspect.SortedSetLengthAsync(Key("total")));
+        // NOSCRIPT twice (acquire, take), answered by sending each script in full once; then EVALSHA works again.
+        Assert.Equal(evalsBefore + 2, await EvalCallsAsync());
     }
 
     [Fact]

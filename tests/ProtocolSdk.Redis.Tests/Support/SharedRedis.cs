@@ -26,7 +26,7 @@ public sealed class SharedRedis : IAsyncLifetime
         _server = await RedisServer.StartAsync();
         First = await _server.ConnectAsync();
         Second = await _server.ConnectAsync();
-        _inspector = await _server.ConnectAsync();
+        _inspector = await ConnectionMultiplexer.ConnectAsync(_server.Configuration + ",allowAdmin=true"); // INFO
         Inspect = _inspector.GetDatabase();
     }
 
