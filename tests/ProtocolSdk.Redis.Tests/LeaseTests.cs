@@ -40,9 +40,10 @@ public sealed class LeaseTests : IClassFixture<SharedRedis>
         await crashingMultiplexer.DisposeAsync();
         var crashedAt = Stopwatch.StartNew();
         await Eventually.HoldsAsync(async () => (await live.TryAcquireSlotsAsync(Policy, limits)).Decision == ClusterDecision.Granted,
-            LeaseTime + TimeSpan.FromSeconds(2), "the live instance gets a slot of the crashed one");
+            LeaseTime + TimeSpan.FromSeconds(3), "the live instance gets a slot of the crashed one");
         TimeSpan freedAfter = crashedAt.Elapsed;
-        Assert.True(freedAfter <= LeaseTime + TimeSpan.FromMilliseconds(500), $"freed after {freedAfter}");
+        // Within LeaseTime of the crash; the margin is for polling and a busy shared machine.
+        Assert.True(freedAfter <= LeaseTime + TimeSpan.FromSeconds(1), $"freed after {freedAfter}");
 
         // Renewal keeps the live lease counted long after its first lease time has passed.
         TimeSpan tenLeaseTimes = 10 * LeaseTime;
