@@ -6,7 +6,8 @@ namespace ProtocolSdk.Redis.Internal;
 /// (bytes). Refills at the rate up to the burst, takes min(wanted, available), and returns { granted bytes, microseconds
 /// until min(wanted, burst) bytes are available again (0 when they already are) }. A missing hash is a full bucket, so
 /// the key expires when it would have refilled anyway: idle budgets leave nothing behind. Numbers are written with
-/// string.format because Lua's own number-to-string keeps only 14 digits (a microsecond timestamp has 16).
+/// string.format because Lua's own number-to-string keeps only 14 digits (a microsecond timestamp has 16); the TTL is
+/// capped at 10^12 ms, which only a rate far below one byte per second reaches.
 /// </summary>
 internal static class BudgetScript
 {
@@ -36,7 +37,8 @@ internal static class BudgetScript
         local retry = 0
         if tokens < need then retry = math.ceil((need - tokens) * 1000000 / rate) end
         redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%d', ts))
-        redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
+        local ttl = math.min(math.ceil((burst - tokens) * 1000 / rate) + 1000, 1000000000000)
+        redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl))
         return { granted, retry }
         """);
 }
