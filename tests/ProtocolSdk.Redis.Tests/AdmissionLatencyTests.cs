@@ -28,7 +28,7 @@ public sealed class AdmissionLatencyTests : IClassFixture<SharedRedis>
             OperationTimeout = TimeSpan.FromSeconds(2), // measure, never fall back
         });
         ClusterLimit[] limits = [new("total", 1_000), new("peer:10.0.0.7", 4)];
-        const int warmup = 200, measured = 2_000;
+        const int warmup = 3_000, measured = 2_000;
         var samples = new double[measured];
 
         for (int i = -warmup; i < measured; i++)
