@@ -53,9 +53,9 @@ public sealed partial class RedisClusterStore : IClusterStore, IAsyncDisposable
         InstanceId = options.InstanceId;
         LeaseTime = options.LeaseTime;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ProtocolSdk.Redis");
-        _metrics = new StoreMetrics(options.MeterFactory, _failureMode);
         _breaker = new CircuitBreaker(_time, options.BreakAfterFailures, options.BreakDuration,
             new CircuitLog(_logger, _time, _failureMode, options.BreakDuration));
+        _metrics = new StoreMetrics(options.MeterFactory, _failureMode, () => _leases.Count, () => !_breaker.IsClosed);
         _memberPrefix = InstanceId + ":";
         _leaseMilliseconds = (long)Math.Ceiling(LeaseTime.TotalMilliseconds);
         // Live members are re-scored every third of LeaseTime and refresh the key's TTL with it, so a key outlives

@@ -68,6 +68,8 @@ public sealed class FailureTests
             Assert.Equal(1, measurements.Sum("protocolsdk.cluster.fallbacks", ("operation", "slots"), ("mode", "fail_local"), ("reason", "circuit_open")));
             Assert.Equal(1, measurements.Sum("protocolsdk.cluster.operations", ("operation", "slots"), ("outcome", "timeout")));
             Assert.Equal(3, measurements.Count("protocolsdk.cluster.admission.duration"));
+            Assert.Equal(1, measurements.Observe("protocolsdk.cluster.breaker.open"));
+            Assert.Equal(3, measurements.Observe("protocolsdk.cluster.leases")); // the granted one and two noted locally
         }
         finally
         {
@@ -81,6 +83,7 @@ public sealed class FailureTests
             BreakDuration + TimeSpan.FromSeconds(3), "the lease noted while Redis was frozen is in the sorted set");
         Assert.Equal(3, await inspect.SortedSetLengthAsync(SlotKey));
         Assert.Equal(ClusterDecision.Granted, (await store.TryAcquireSlotsAsync(Policy, Limits)).Decision);
+        Assert.Equal(0, measurements.Observe("protocolsdk.cluster.breaker.open"));
 
         store.ReleaseSlots(timedOut);
         store.ReleaseSlots(whileOpen);

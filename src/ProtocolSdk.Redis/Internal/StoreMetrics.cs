@@ -50,7 +50,11 @@ internal sealed class StoreMetrics : IDisposable
     private readonly Histogram<double> _admission;
     private readonly string _mode;
 
-    public StoreMetrics(IMeterFactory? meterFactory, ClusterFailureMode mode)
+    /// <param name="meterFactory">Creates the meter; a plain <see cref="System.Diagnostics.Metrics.Meter"/> (owned, disposed with the store) when null.</param>
+    /// <param name="mode">The failure mode, the fallbacks' <c>mode</c> tag.</param>
+    /// <param name="liveLeases">How many leases the store holds now (observed on collection).</param>
+    /// <param name="breakerOpen">Whether the circuit breaker stops calls now (open or half-open).</param>
+    public StoreMetrics(IMeterFactory? meterFactory, ClusterFailureMode mode, Func<int> liveLeases, Func<bool> breakerOpen)
     {
         _ownsMeter = meterFactory is null;
         Meter = meterFactory?.Create(MeterName, "1.0") ?? new Meter(MeterName, "1.0");
@@ -58,6 +62,8 @@ internal sealed class StoreMetrics : IDisposable
         _fallbacks = Meter.CreateCounter<long>("protocolsdk.cluster.fallbacks", "{decision}", "Store answers given by the failure mode instead of Redis; tags 'operation' (slots, budget), 'mode' and 'reason' (timeout, error, circuit_open, disposed).");
         _operations = Meter.CreateCounter<long>("protocolsdk.cluster.operations", "{call}", "Redis calls made by the store; tags 'operation' (slots, budget, renew, release) and 'outcome' (ok, error, timeout).");
         _admission = Meter.CreateHistogram<double>("protocolsdk.cluster.admission.duration", "ms", "Time TryAcquireSlotsAsync took, Redis round trip included; tag 'decision'.");
+        Meter.CreateObservableUpDownCounter("protocolsdk.cluster.leases", liveLeases, "{lease}", "Connection leases this store holds and renews (including those noted while Redis was unreachable).");
+        Meter.CreateObservableGauge("protocolsdk.cluster.breaker.open", () => breakerOpen() ? 1 : 0, "{state}", "1 while the circuit breaker answers without Redis (open or half-open), else 0.");
     }
 
     public Meter Meter { get; }

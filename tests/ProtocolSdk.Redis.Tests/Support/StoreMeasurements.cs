@@ -18,12 +18,20 @@ public sealed class StoreMeasurements : IDisposable
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
         _listener.Start();
     }
 
     public double Sum(string instrument, params (string Key, string Value)[] tags) =>
         _measurements.Where(m => m.Instrument == instrument && tags.All(t => m.Tags.TryGetValue(t.Key, out string? v) && v == t.Value))
             .Sum(m => m.Value);
+
+    /// <summary>The latest value of an observable instrument, collected now.</summary>
+    public double Observe(string instrument)
+    {
+        _listener.RecordObservableInstruments();
+        return _measurements.Last(m => m.Instrument == instrument).Value;
+    }
 
     public int Count(string instrument) => _measurements.Count(m => m.Instrument == instrument);
 
