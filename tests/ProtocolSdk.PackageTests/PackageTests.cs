@@ -90,6 +90,22 @@ public sealed class PackageTests : IClassFixture<PackageFeedFixture>
         Assert.True(File.Exists(_feed.PackagePath("ProtocolSdk.Testing", "snupkg")));
     }
 
+    [Fact]
+    public void Redis_package_depends_on_the_same_ProtocolSdk_version_with_its_analyzers_and_on_StackExchange_Redis()
+    {
+        using ZipArchive zip = ZipFile.OpenRead(_feed.PackagePath("ProtocolSdk.Redis"));
+        Assert.Contains(zip.Entries, e => e.FullName == "lib/net10.0/ProtocolSdk.Redis.dll");
+        Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+
+        var dependencies = Dependencies(Nuspec(zip));
+        XElement sdk = dependencies["ProtocolSdk"];
+        Assert.Equal(_feed.Version, (string?)sdk.Attribute("version"));
+        // A user who references only the Redis package still gets the generator (ClusterWide attributes need it).
+        Assert.DoesNotContain("Analyzers", (string?)sdk.Attribute("exclude") ?? "", StringComparison.OrdinalIgnoreCase);
+        Assert.True(dependencies.ContainsKey("StackExchange.Redis"));
+        Assert.True(File.Exists(_feed.PackagePath("ProtocolSdk.Redis", "snupkg")));
+    }
+
     [SkippableFact]
     public void Consumer_restores_from_the_folder_feed_builds_with_warnings_as_errors_and_echoes_through_generated_code()
     {

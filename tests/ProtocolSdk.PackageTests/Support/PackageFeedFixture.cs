@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace ProtocolSdk.PackageTests.Support;
 
 /// <summary>
-/// Packs ProtocolSdk and ProtocolSdk.Testing once per test run into a temporary folder feed, with a unique
+/// Packs ProtocolSdk, ProtocolSdk.Testing and ProtocolSdk.Redis once per test run into a temporary folder feed, with a unique
 /// prerelease version so no cached package of an earlier run can be picked up. Everything lives under one temp
 /// folder: the build's --artifacts-path (the repository's own bin/obj are not touched), the feed, the consumers and
 /// the consumers' NuGet packages folder (NUGET_PACKAGES). Dispose deletes it
@@ -48,6 +48,12 @@ public sealed class PackageFeedFixture : IDisposable
         {
             throw new InvalidOperationException("Packing ProtocolSdk failed: " + PackRuntime.Describe());
         }
+        PackRedis = ChildProcess.RunDotnet(RepositoryRoot, PackTimeout, null,
+            ["pack", Path.Combine(RepositoryRoot, "src", "ProtocolSdk.Redis", "ProtocolSdk.Redis.csproj"), .. common]);
+        if (PackRedis.ExitCode != 0)
+        {
+            throw new InvalidOperationException("Packing ProtocolSdk.Redis failed: " + PackRedis.Describe());
+        }
     }
 
     /// <summary>A stand-in public home (the project has none yet); .invalid never resolves, so nothing is fetched from it.</summary>
@@ -60,6 +66,7 @@ public sealed class PackageFeedFixture : IDisposable
     public string PackagesFolder { get; }
     public ChildResult PackTesting { get; }
     public ChildResult PackRuntime { get; }
+    public ChildResult PackRedis { get; }
 
     public string PackagePath(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
 
