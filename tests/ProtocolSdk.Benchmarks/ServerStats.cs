@@ -11,12 +11,16 @@ internal static class ServerStats
 {
     public const string Prefix = "stats ";
 
+    /// <summary>Set by a server with a cluster store: the store's Redis calls so far, added to the line as <c>store_ops=N</c>.</summary>
+    public static Func<long>? StoreOperations { get; set; }
+
     /// <param name="fullCollection">Collect first, so "live" counts only what is still referenced (what idle connections keep).</param>
     public static void Print(bool fullCollection)
     {
         long live = GC.GetTotalMemory(forceFullCollection: fullCollection);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}allocated={allocated} live={live}"));
+        string storeOperations = StoreOperations is { } count ? string.Create(CultureInfo.InvariantCulture, $" store_ops={count()}") : "";
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}allocated={allocated} live={live}{storeOperations}"));
         Console.Out.Flush();
     }
 
@@ -34,5 +38,15 @@ internal static class ServerStats
         }
         if (allocated < 0 || live < 0) throw new FormatException($"bad stats line: {line}");
         return (allocated, live);
+    }
+
+    /// <summary>The <c>store_ops</c> field of <see cref="Print"/>'s line; -1 when the server has no cluster store.</summary>
+    public static long ParseStoreOperations(string line)
+    {
+        foreach (string field in line[Prefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (field.StartsWith("store_ops=", StringComparison.Ordinal)) return long.Parse(field["store_ops=".Length..], CultureInfo.InvariantCulture);
+        }
+        return -1;
     }
 }
