@@ -48,6 +48,12 @@ internal sealed record AdmissionResult(double P50, double P99, double Mean)
     private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 }
 
+/// <summary>
+/// One round of the admission run: connect-to-greeting of both kinds, PING round trips to Redis measured in the same
+/// loop, and the ClusterWide server's own admission times (the store's histogram, Redis round trip included), in µs.
+/// </summary>
+internal sealed record AdmissionRound(AdmissionResult Local, AdmissionResult Cluster, AdmissionResult Ping, double StoreP50, double StoreP99, RedisWork Work);
+
 /// <summary>Redis work of one measured stretch: INFO's total_commands_processed and the store's own call count, both deltas.</summary>
 internal sealed record RedisWork(long Commands, long StoreOperations, double Seconds)
 {
@@ -74,6 +80,10 @@ internal static class ClusterLoadDriver
 
     internal static readonly string[] ThrottleKinds = { "sdk-local-throttle", "sdk-cluster-throttle" };
 
+    /// <summary>The ClusterWide throttle at 20 MB/s per peer (it bites), run on the 16 KiB scenario only: Redis traffic of a budget in use.</summary>
+    internal const string BitingKind = "sdk-cluster-throttle-20mb";
+    internal const int BitingScenario = 1;
+
     private const double Warmup = 1;
     /// <summary>Seconds kept off each end of loadgen's measured window when sampling CPU and Redis (the driver's timing is not loadgen's).</summary>
     private const double Margin = 0.1;
@@ -87,8 +97,7 @@ internal static class ClusterLoadDriver
         if (redis is null) return 2;
 
         Console.CancelKeyPress += (_, _) => ChildProcesses.KillAll();
-        var admission = new Dictionary<string, List<AdmissionResult>>();
-        var admissionRedis = new List<RedisWork>();
+        var admission = new List<AdmissionRound>();
         var echo = new Dictionary<(int Scenario, string Kind), List<ClusterEchoResult>>();
         bool failed = false;
         var log = new StringBuilder();
@@ -98,18 +107,16 @@ internal static class ClusterLoadDriver
             for (int round = 1; round <= o.Rounds; round++)
             {
                 Console.Error.WriteLine($"round {round}/{o.Rounds}: admission, sdk-local-admission and sdk-cluster-admission in turn");
-                var (local, cluster, work) = await RunAdmissionAsync(redis, o.Connects).ConfigureAwait(false);
-                Add(admission, "sdk-local-admission", local);
-                Add(admission, "sdk-cluster-admission", cluster);
-                admissionRedis.Add(work);
-                string line = string.Create(c, $"local p50 {local.P50:F0} p99 {local.P99:F0} us, cluster p50 {cluster.P50:F0} p99 {cluster.P99:F0} us; Redis {work.Commands} commands, store {work.StoreOperations} calls for {o.Connects} connections");
+                var a = await RunAdmissionAsync(redis, o.Connects).ConfigureAwait(false);
+                admission.Add(a);
+                string line = string.Create(c, $"local p50 {a.Local.P50:F0} p99 {a.Local.P99:F0} us, cluster p50 {a.Cluster.P50:F0} p99 {a.Cluster.P99:F0} us, Redis PING p50 {a.Ping.P50:F0} p99 {a.Ping.P99:F0} us, store admission (server side) p50 {a.StoreP50:F0} p99 {a.StoreP99:F0} us; Redis {a.Work.Commands} commands, store {a.Work.StoreOperations} calls for {o.Connects} connections");
                 log.AppendLine(c, $"round {round} admission: {line}");
                 Console.Error.WriteLine($"  {line}");
 
-                foreach (string kind in ThrottleKinds)
+                foreach (string kind in ThrottleKinds.Append(BitingKind))
                 {
                     Console.Error.WriteLine($"round {round}/{o.Rounds}: {kind}");
-                    bool clusterWide = kind == "sdk-cluster-throttle";
+                    bool clusterWide = kind != "sdk-local-throttle";
                     var server = clusterWide
                         ? await ChildProcesses.StartServerAsync(kind, "--redis", redis.Endpoint).ConfigureAwait(false)
                         : await ChildProcesses.StartServerAsync(kind).ConfigureAwait(false);
@@ -117,6 +124,7 @@ internal static class ClusterLoadDriver
                     {
                         for (int s = 0; s < Scenarios.Length; s++)
                         {
+                            if (kind == BitingKind && s != BitingScenario) continue;
                             var r = await RunEchoAsync(loadgen, server, clusterWide ? redis : null, Scenarios[s], o.Seconds).ConfigureAwait(false);
                             string redisNote = r.Redis is { } w ? string.Create(c, $" redis_commands_per_s={w.CommandsPerSecond:F1} store_ops_per_s={w.StoreOperationsPerSecond:F1}") : "";
                             log.AppendLine(c, $"round {round} {kind} size={Scenarios[s].Size}: cpu_us_per_msg={r.CpuUsPerMsg:F3}{redisNote} {r.Json}");
@@ -131,13 +139,15 @@ internal static class ClusterLoadDriver
                     }
                 }
             }
+            log.AppendLine("redis-server INFO commandstats at the end of the run (script commands counted inside EVALSHA too):");
+            log.AppendLine((await redis.InfoAsync("commandstats").ConfigureAwait(false)).Trim());
         }
         finally
         {
             ChildProcesses.KillAll();
         }
 
-        string report = ClusterReport.Build(o, admission, admissionRedis, echo);
+        string report = ClusterReport.Build(o, admission, echo);
         Console.WriteLine(report);
         if (o.Out is not null)
         {
@@ -152,7 +162,7 @@ internal static class ClusterLoadDriver
     /// background load hits both alike. Each connect: new socket, connect, read "hi\n", stop the clock, close with RST
     /// (no TIME_WAIT: 2000 connections a kind a round would otherwise use up the ephemeral ports).
     /// </summary>
-    private static async Task<(AdmissionResult Local, AdmissionResult Cluster, RedisWork Work)> RunAdmissionAsync(RedisProcess redis, int connects)
+    private static async Task<AdmissionRound> RunAdmissionAsync(RedisProcess redis, int connects)
     {
         var local = await ChildProcesses.StartServerAsync("sdk-local-admission").ConfigureAwait(false);
         ChildServer? cluster = null;
@@ -160,30 +170,35 @@ internal static class ClusterLoadDriver
         {
             cluster = await ChildProcesses.StartServerAsync("sdk-cluster-admission", "--redis", redis.Endpoint).ConfigureAwait(false);
             int localPort = local.Port, clusterPort = cluster.Port;
+            using var pinger = redis.OpenPinger();
             await Task.Run(() =>
             {
-                for (int i = 0; i < WarmupConnects; i++) { ConnectToGreeting(localPort); ConnectToGreeting(clusterPort); } // JIT, pools, Redis connection
+                for (int i = 0; i < WarmupConnects; i++) { ConnectToGreeting(localPort); ConnectToGreeting(clusterPort); pinger.RoundTripMicros(); } // JIT, pools, Redis connection
             }).ConfigureAwait(false);
             long commandsStart = await redis.TotalCommandsProcessedAsync().ConfigureAwait(false);
-            long storeStart = ServerStats.ParseStoreOperations(await cluster.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false));
+            string statsStart = await cluster.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false); // also clears the warm-up's admission times
             var window = Stopwatch.StartNew();
-            var (localTimes, clusterTimes) = await Task.Run(() =>
+            var (localTimes, clusterTimes, pingTimes) = await Task.Run(() =>
             {
                 var l = new List<double>(connects);
                 var cl = new List<double>(connects);
+                var p = new List<double>(connects);
                 for (int i = 0; i < connects; i++)
                 {
                     if (i % 2 == 0) { l.Add(ConnectToGreeting(localPort)); cl.Add(ConnectToGreeting(clusterPort)); }
                     else { cl.Add(ConnectToGreeting(clusterPort)); l.Add(ConnectToGreeting(localPort)); }
+                    p.Add(pinger.RoundTripMicros());
                 }
-                return (l, cl);
+                return (l, cl, p);
             }).ConfigureAwait(false);
             await Task.Delay(200).ConfigureAwait(false); // let the last slot releases reach Redis
             double seconds = window.Elapsed.TotalSeconds;
-            long storeEnd = ServerStats.ParseStoreOperations(await cluster.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false));
+            string statsEnd = await cluster.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false);
             long commandsEnd = await redis.TotalCommandsProcessedAsync().ConfigureAwait(false);
-            var work = new RedisWork(commandsEnd - commandsStart - 1, storeEnd - storeStart, seconds); // - 1: the second INFO
-            return (AdmissionResult.From(localTimes), AdmissionResult.From(clusterTimes), work);
+            // - 1 - connects: the second INFO and the PINGs are the driver's, not the store's.
+            var work = new RedisWork(commandsEnd - commandsStart - 1 - connects, StoreOperations(statsEnd) - StoreOperations(statsStart), seconds);
+            return new AdmissionRound(AdmissionResult.From(localTimes), AdmissionResult.From(clusterTimes), AdmissionResult.From(pingTimes),
+                ServerStats.ParseField(statsEnd, "admission_p50_ms") * 1000, ServerStats.ParseField(statsEnd, "admission_p99_ms") * 1000, work);
         }
         finally
         {
@@ -191,6 +206,8 @@ internal static class ClusterLoadDriver
             await ChildProcesses.StopServerAsync(local).ConfigureAwait(false);
         }
     }
+
+    private static long StoreOperations(string statsLine) => (long)ServerStats.ParseField(statsLine, "store_ops");
 
     private static readonly byte[] Greeting = "hi\n"u8.ToArray();
 
@@ -233,7 +250,7 @@ internal static class ClusterLoadDriver
         await Task.Delay(TimeSpan.FromSeconds(Warmup + Margin)).ConfigureAwait(false);
         double cpuStart = ProcStats.CpuSeconds(server.Process.Id);
         long commandsStart = redis is null ? 0 : await redis.TotalCommandsProcessedAsync().ConfigureAwait(false);
-        long storeStart = redis is null ? 0 : ServerStats.ParseStoreOperations(await server.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false));
+        long storeStart = redis is null ? 0 : StoreOperations(await server.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false));
         var window = Stopwatch.StartNew();
         TimeSpan untilWindowEnd = TimeSpan.FromSeconds(Warmup + seconds - Margin) - sinceConnected.Elapsed;
         if (untilWindowEnd > TimeSpan.Zero) await Task.Delay(untilWindowEnd).ConfigureAwait(false);
@@ -242,7 +259,7 @@ internal static class ClusterLoadDriver
         RedisWork? work = null;
         if (redis is not null)
         {
-            long storeEnd = ServerStats.ParseStoreOperations(await server.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false));
+            long storeEnd = StoreOperations(await server.GetStatsLineAsync(fullCollection: false).ConfigureAwait(false));
             long commandsEnd = await redis.TotalCommandsProcessedAsync().ConfigureAwait(false);
             work = new RedisWork(commandsEnd - commandsStart - 1, storeEnd - storeStart, windowSeconds); // - 1: the second INFO
         }

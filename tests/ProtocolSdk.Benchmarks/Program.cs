@@ -45,6 +45,8 @@ internal static class Program
                     return await ClusterServers.ServeLocalThrottleAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-sdk-cluster-throttle":
                     return await ClusterServers.ServeClusterThrottleAsync(GetPort(rest), GetOption(rest, "--redis"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-cluster-throttle-20mb":
+                    return await ClusterServers.ServeClusterThrottle20MBAsync(GetPort(rest), GetOption(rest, "--redis"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "cluster":
                     return await ClusterLoadDriver.RunAsync(ClusterLoadOptions.Parse(rest)).ConfigureAwait(false);
                 case "tls":
@@ -102,6 +104,7 @@ internal static class Program
               serve-sdk-cluster-admission --port N --redis H:P   the same with ClusterWide = true (RedisClusterStore)
               serve-sdk-local-throttle --port N                  echo behind [Throttle(10 GB/s, PerPeer)]
               serve-sdk-cluster-throttle --port N --redis H:P    the same with ClusterWide = true (RedisClusterStore)
+              serve-sdk-cluster-throttle-20mb --port N --redis H:P   the same at 20 MB/s per peer (a limit that bites)
               cluster [--rounds R] [--seconds S] [--connects N] [--loadgen PATH] [--out FILE]
                                             cluster-wide limits on its own redis-server: admission latency, throttled echo, Redis ops/s
               tls-handshake-buffer [N]      does a cancelled zero-byte read after the handshake free SslStream's 8 KB buffer? (evidence for docs)

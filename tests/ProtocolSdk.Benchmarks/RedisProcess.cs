@@ -73,6 +73,12 @@ internal sealed class RedisProcess : IAsyncDisposable
         throw new InvalidOperationException("INFO stats has no total_commands_processed");
     }
 
+    /// <summary>The whole INFO section (e.g. "commandstats"), for the raw log.</summary>
+    public Task<string> InfoAsync(string section) => CommandAsync("INFO " + section);
+
+    /// <summary>A connection of its own for timing PING round trips: the floor under any Redis call on this machine.</summary>
+    public RedisPinger OpenPinger() => new(Port);
+
     /// <summary>Sends one inline command and reads until the reply looks complete (a simple reply, or a whole bulk string).</summary>
     private async Task<string> CommandAsync(string command)
     {
@@ -110,4 +116,33 @@ internal sealed class RedisProcess : IAsyncDisposable
             _process.Dispose();
         }
     }
+}
+
+/// <summary>One blocking loopback connection to Redis that times PING (request written to "+PONG" read).</summary>
+internal sealed class RedisPinger : IDisposable
+{
+    private static readonly byte[] Ping = "PING\r\n"u8.ToArray();
+    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 10_000 };
+    private readonly byte[] _reply = new byte[7];
+
+    public RedisPinger(int port) => _socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+
+    /// <summary>µs for one PING round trip.</summary>
+    public double RoundTripMicros()
+    {
+        long start = Stopwatch.GetTimestamp();
+        _socket.Send(Ping);
+        int got = 0;
+        while (got < _reply.Length)
+        {
+            int n = _socket.Receive(_reply, got, _reply.Length - got, SocketFlags.None);
+            if (n == 0) throw new IOException("redis-server closed the PING connection");
+            got += n;
+        }
+        double micros = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        if (!_reply.AsSpan().SequenceEqual("+PONG\r\n"u8)) throw new InvalidOperationException("unexpected PING reply");
+        return micros;
+    }
+
+    public void Dispose() => _socket.Dispose();
 }
