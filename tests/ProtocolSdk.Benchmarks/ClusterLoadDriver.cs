@@ -96,7 +96,7 @@ internal static class ClusterLoadDriver
         await using RedisProcess? redis = await RedisProcess.StartAsync().ConfigureAwait(false);
         if (redis is null) return 2;
 
-        Console.CancelKeyPress += (_, _) => ChildProcesses.KillAll();
+        Console.CancelKeyPress += (_, _) => { ChildProcesses.KillAll(); redis.Kill(); };
         var admission = new List<AdmissionRound>();
         var echo = new Dictionary<(int Scenario, string Kind), List<ClusterEchoResult>>();
         bool failed = false;

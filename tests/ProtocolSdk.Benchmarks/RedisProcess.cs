@@ -101,6 +101,16 @@ internal sealed class RedisProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends it at once (this PID only): for Ctrl+C, where there is no time to await.</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill();
+        }
+        catch (InvalidOperationException) { }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
