@@ -20,12 +20,16 @@ internal sealed class ChildServer
     public int Port { get; set; }
 
     /// <summary>Asks the server for its GC figures (<see cref="ServerStats"/>) over its stdin and waits for the reply.</summary>
-    public async Task<(long Allocated, long Live)> GetStatsAsync(bool fullCollection)
+    public async Task<(long Allocated, long Live)> GetStatsAsync(bool fullCollection) =>
+        ServerStats.Parse(await GetStatsLineAsync(fullCollection).ConfigureAwait(false));
+
+    /// <summary>The server's whole stats line (<see cref="ServerStats.Print"/>).</summary>
+    public async Task<string> GetStatsLineAsync(bool fullCollection)
     {
         await Process.StandardInput.WriteLineAsync(fullCollection ? "stats full" : "stats").ConfigureAwait(false);
         await Process.StandardInput.FlushAsync().ConfigureAwait(false);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return ServerStats.Parse(await _statsLines.Reader.ReadAsync(cts.Token).ConfigureAwait(false));
+        return await _statsLines.Reader.ReadAsync(cts.Token).ConfigureAwait(false);
     }
 
     /// <summary>Reads the server's stdout after its ready line: stats replies go to <see cref="GetStatsAsync"/>, the rest is dropped.</summary>

@@ -5,7 +5,8 @@ namespace ProtocolSdk.Benchmarks;
 /// <summary>
 /// One executable, several modes (see docs/performance.md):
 /// <c>serve-sdk</c>, <c>serve-sdk-policies</c>, <c>serve-kestrel</c>, <c>serve-sdk-tls</c>, <c>serve-kestrel-tls</c>
-/// (echo servers, print "listening on PORT"), <c>load</c> and <c>tls</c> (drive them with the C loadgen and print
+/// and the <c>cluster</c> mode's four (echo and greeting servers, print "listening on PORT"), <c>load</c>, <c>tls</c> and
+/// <c>cluster</c> (drive them with the C loadgen and print
 /// Markdown tables), <c>micro</c> (BenchmarkDotNet),
 /// <c>chart</c> (an SVG bar chart of committed tables).
 /// </summary>
@@ -36,6 +37,18 @@ internal static class Program
                     return await TlsServers.ServeSdkTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-kestrel-tls":
                     return await TlsServers.ServeKestrelTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-local-admission":
+                    return await ClusterServers.ServeLocalAdmissionAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-cluster-admission":
+                    return await ClusterServers.ServeClusterAdmissionAsync(GetPort(rest), GetOption(rest, "--redis"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-local-throttle":
+                    return await ClusterServers.ServeLocalThrottleAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-cluster-throttle":
+                    return await ClusterServers.ServeClusterThrottleAsync(GetPort(rest), GetOption(rest, "--redis"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "serve-sdk-cluster-throttle-20mb":
+                    return await ClusterServers.ServeClusterThrottle20MBAsync(GetPort(rest), GetOption(rest, "--redis"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                case "cluster":
+                    return await ClusterLoadDriver.RunAsync(ClusterLoadOptions.Parse(rest)).ConfigureAwait(false);
                 case "tls":
                     return await TlsLoadDriver.RunAsync(TlsLoadOptions.Parse(rest)).ConfigureAwait(false);
                 case "tls-handshake-buffer":
@@ -87,6 +100,13 @@ internal static class Program
                                             (--svg: also draws the comparison as an SVG bar chart)
               tls [--seconds S] [--rounds R] [--idle-conns N] [--handshakes N] [--loadgen PATH] [--out FILE]
                                             TLS echo, idle memory and handshakes, sdk-tls against kestrel-tls (loadgen built with TLS)
+              serve-sdk-local-admission --port N                 greets "hi\n" behind [MaxConnections(PerPeer = 1_000_000)]
+              serve-sdk-cluster-admission --port N --redis H:P   the same with ClusterWide = true (RedisClusterStore)
+              serve-sdk-local-throttle --port N                  echo behind [Throttle(10 GB/s, PerPeer)]
+              serve-sdk-cluster-throttle --port N --redis H:P    the same with ClusterWide = true (RedisClusterStore)
+              serve-sdk-cluster-throttle-20mb --port N --redis H:P   the same at 20 MB/s per peer (a limit that bites)
+              cluster [--rounds R] [--seconds S] [--connects N] [--loadgen PATH] [--out FILE]
+                                            cluster-wide limits on its own redis-server: admission latency, throttled echo, Redis ops/s
               tls-handshake-buffer [N]      does a cancelled zero-byte read after the handshake free SslStream's 8 KB buffer? (evidence for docs)
               chart --from FILE.md --out FILE.svg [--section HEADING]
                                             draws that chart from tables already written (default section "## Results")

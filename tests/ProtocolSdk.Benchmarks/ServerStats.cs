@@ -11,12 +11,15 @@ internal static class ServerStats
 {
     public const string Prefix = "stats ";
 
+    /// <summary>Set by a server with a cluster store: more <c>name=value</c> fields for the line (each with a leading space).</summary>
+    public static Func<string>? ExtraFields { get; set; }
+
     /// <param name="fullCollection">Collect first, so "live" counts only what is still referenced (what idle connections keep).</param>
     public static void Print(bool fullCollection)
     {
         long live = GC.GetTotalMemory(forceFullCollection: fullCollection);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}allocated={allocated} live={live}"));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}allocated={allocated} live={live}{ExtraFields?.Invoke()}"));
         Console.Out.Flush();
     }
 
@@ -28,11 +31,21 @@ internal static class ServerStats
         {
             string[] kv = field.Split('=');
             if (kv.Length != 2) continue;
-            long value = long.Parse(kv[1], CultureInfo.InvariantCulture);
-            if (kv[0] == "allocated") allocated = value;
-            else if (kv[0] == "live") live = value;
+            if (kv[0] == "allocated") allocated = long.Parse(kv[1], CultureInfo.InvariantCulture);
+            else if (kv[0] == "live") live = long.Parse(kv[1], CultureInfo.InvariantCulture);
         }
         if (allocated < 0 || live < 0) throw new FormatException($"bad stats line: {line}");
         return (allocated, live);
+    }
+
+    /// <summary>A field of <see cref="Print"/>'s line (one of <see cref="ExtraFields"/>); NaN when the line has none.</summary>
+    public static double ParseField(string line, string name)
+    {
+        foreach (string field in line[Prefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (field.Length > name.Length && field.StartsWith(name, StringComparison.Ordinal) && field[name.Length] == '=')
+                return double.Parse(field[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        }
+        return double.NaN;
     }
 }
