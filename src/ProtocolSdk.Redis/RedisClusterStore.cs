@@ -21,7 +21,7 @@ namespace ProtocolSdk.Redis;
 /// multiplexer; dispose the store (it stops renewing and gives back its slots) before the multiplexer.
 /// </para>
 /// </summary>
-public sealed partial class RedisClusterStore : IClusterStore, IAsyncDisposable
+public sealed partial class RedisClusterStore : IClusterStore, IAsyncDisposable, IDisposable
 {
     // Policy names are few (one per ClusterWide policy of each protocol); the bound only guards against misuse.
     private const int MaxCachedPolicies = 1024;
@@ -152,6 +152,23 @@ public sealed partial class RedisClusterStore : IClusterStore, IAsyncDisposable
             ClusterFailureMode.FailClosed => new ClusterBudgetGrant(ClusterDecision.Refused, 0),
             _ => new ClusterBudgetGrant(ClusterDecision.UseLocal, 0),
         };
+    }
+
+    /// <summary>
+    /// As <see cref="DisposeAsync"/>, for callers that cannot await (a service container disposed synchronously): waits
+    /// for it at most a renewal period plus two operation timeouts; what is not given back by then expires within LeaseTime.
+    /// </summary>
+    public void Dispose()
+    {
+        var disposing = DisposeAsync().AsTask(); // its awaits do not capture a context, so waiting here cannot deadlock
+        try
+        {
+            disposing.Wait(_renewalPeriod + _operationTimeout + _operationTimeout);
+        }
+        catch (AggregateException)
+        {
+            // DisposeAsync is best effort and swallows Redis failures; nothing else can fail here.
+        }
     }
 
     /// <summary>

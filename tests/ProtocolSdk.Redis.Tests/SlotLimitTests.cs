@@ -169,4 +169,16 @@ public sealed class SlotLimitTests : IClassFixture<SharedRedis>
         Assert.Equal(ClusterDecision.UseLocal, afterDispose.Decision); // answered by the failure mode, no Redis call
         store.ReleaseSlots(afterDispose);
     }
+
+    [Fact]
+    public async Task Synchronous_Dispose_gives_back_every_slot_too()
+    {
+        var store = Store(_redis.First, "s");
+        for (int i = 0; i < 2; i++) await store.TryAcquireSlotsAsync(Policy, new ClusterLimit[] { new("total", 5) });
+        Assert.Equal(2, await _redis.Inspect.SortedSetLengthAsync(Key("total")));
+
+        store.Dispose(); // as a service container disposed with Dispose() does
+
+        Assert.Equal(0, await _redis.Inspect.SortedSetLengthAsync(Key("total")));
+    }
 }
