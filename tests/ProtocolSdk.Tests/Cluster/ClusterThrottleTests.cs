@@ -114,7 +114,7 @@ public class ClusterThrottleTests
         })).ToArray();
         await Loopback.WaitUntilAsync(() => sinks.All.Count == 2, "both connections");
 
-        // Past the burst (one second's worth, shared) the pair gets 100 kB/s between them.
+        // Past the (small, shared) burst the pair gets 100 kB/s between them.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         long before = sinks.All.Sum(s => s.Received);
         var clock = Stopwatch.StartNew();
