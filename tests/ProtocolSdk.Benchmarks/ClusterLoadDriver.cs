@@ -129,8 +129,8 @@ internal static class ClusterLoadDriver
                             string redisNote = r.Redis is { } w ? string.Create(c, $" redis_commands_per_s={w.CommandsPerSecond:F1} store_ops_per_s={w.StoreOperationsPerSecond:F1}") : "";
                             log.AppendLine(c, $"round {round} {kind} size={Scenarios[s].Size}: cpu_us_per_msg={r.CpuUsPerMsg:F3}{redisNote} {r.Json}");
                             Console.Error.WriteLine($"  {Scenarios[s].Size,5} B: {r.MsgsPerS,10:N0} msgs/s {r.MBPerS,7:N1} MB/s p50 {r.P50} us p99 {r.P99} us cpu {r.CpuUsPerMsg:N2} us/msg{redisNote}");
-                            if (!CheckEcho(r.Json, Scenarios[s])) failed = true;
-                            Add(echo, (s, kind), r);
+                            if (!RunResults.CheckEcho(r.Json, Scenarios[s])) failed = true;
+                            RunResults.Add(echo, (s, kind), r);
                         }
                     }
                     finally
@@ -271,26 +271,5 @@ internal static class ClusterLoadDriver
         double windowMsgs = msgsPerS * windowSeconds; // messages echoed inside the sampled window, at the measured rate
         return new ClusterEchoResult(msgsPerS, r.GetProperty("mb_per_s").GetDouble(), r.GetProperty("lat_p50_us").GetDouble(), r.GetProperty("lat_p99_us").GetDouble(),
             windowMsgs > 0 ? (cpuEnd - cpuStart) * 1e6 / windowMsgs : double.NaN, work, json);
-    }
-
-    private static bool CheckEcho(string json, Scenario sc)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        long mismatch = root.GetProperty("mismatch_bytes").GetInt64();
-        long errors = root.GetProperty("errors").GetInt64();
-        long ok = root.GetProperty("conns_ok").GetInt64();
-        if (mismatch != 0 || errors != 0 || ok != sc.Conns)
-        {
-            Console.Error.WriteLine($"  INVALID RUN: mismatch_bytes={mismatch} errors={errors} conns_ok={ok}");
-            return false;
-        }
-        return true;
-    }
-
-    private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> results, TKey key, TValue value) where TKey : notnull
-    {
-        if (!results.TryGetValue(key, out var list)) results[key] = list = new();
-        list.Add(value);
     }
 }

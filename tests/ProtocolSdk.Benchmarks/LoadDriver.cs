@@ -99,9 +99,8 @@ internal static class LoadDriver
                             var r = await RunEchoAsync(loadgen, server, port, sc, o.Seconds).ConfigureAwait(false);
                             log.AppendLine(CultureInfo.InvariantCulture, $"round {round} {kind} size={sc.Size}: {r.Json}");
                             Console.Error.WriteLine($"  {sc.Size,5} B: {r.MsgsPerS,12:N0} msgs/s  {r.MBPerS,8:N1} MB/s  p50 {r.P50} us  p99 {r.P99} us  cpu {r.CpuUsPerMsg:N2} us/msg");
-                            if (!CheckEcho(r.Json, sc)) failed = true;
-                            if (!echo.TryGetValue((s, kind), out var list)) echo[(s, kind)] = list = new();
-                            list.Add(r);
+                            if (!RunResults.CheckEcho(r.Json, sc)) failed = true;
+                            RunResults.Add(echo, (s, kind), r);
                         }
                         if (o.IdleConns > 0)
                         {
@@ -109,8 +108,7 @@ internal static class LoadDriver
                             log.AppendLine(CultureInfo.InvariantCulture, $"round {round} {kind} idle: rss_before={ir.RssBefore} rss_held={ir.RssHeld} server_accepted={ir.Accepted} {ir.Json}");
                             Console.Error.WriteLine($"  idle: {ir.Connected} conns, server holds {ir.Accepted}, RSS {ir.RssBefore / 1024} -> {ir.RssHeld / 1024} KiB = {ir.BytesPerConn:N0} B/conn");
                             if (ir.Connected != o.IdleConns) { Console.Error.WriteLine($"  idle: {ir.Connected} of {o.IdleConns} connected, {ir.Accepted} held by the server"); failed = true; }
-                            if (!idle.TryGetValue(kind, out var list)) idle[kind] = list = new();
-                            list.Add(ir);
+                            RunResults.Add(idle, kind, ir);
                         }
                     }
                     finally
@@ -139,21 +137,6 @@ internal static class LoadDriver
             Console.Error.WriteLine($"chart written to {o.Svg}");
         }
         return failed ? 1 : 0;
-    }
-
-    private static bool CheckEcho(string json, Scenario sc)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        long mismatch = root.GetProperty("mismatch_bytes").GetInt64();
-        long errors = root.GetProperty("errors").GetInt64();
-        long ok = root.GetProperty("conns_ok").GetInt64();
-        if (mismatch != 0 || errors != 0 || ok != sc.Conns)
-        {
-            Console.Error.WriteLine($"  INVALID RUN: mismatch_bytes={mismatch} errors={errors} conns_ok={ok}");
-            return false;
-        }
-        return true;
     }
 
     // ---- Measurements ---------------------------------------------------------------------------

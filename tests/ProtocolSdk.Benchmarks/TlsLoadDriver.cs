@@ -110,8 +110,8 @@ internal static class TlsLoadDriver
                             var r = await RunEchoAsync(loadgen, server, Scenarios[s], o.Seconds).ConfigureAwait(false);
                             log.AppendLine(c, $"round {round} {kind} size={Scenarios[s].Size}: cpu_us_per_msg={r.CpuUsPerMsg:F3} alloc_b_per_msg={r.AllocatedBytesPerMsg:F1} {r.Json}");
                             Console.Error.WriteLine($"  {Scenarios[s].Size,5} B: {r.MsgsPerS,10:N0} msgs/s {r.MBPerS,7:N1} MB/s p50 {r.P50} us p99 {r.P99} us cpu {r.CpuUsPerMsg:N2} us/msg alloc {r.AllocatedBytesPerMsg:N1} B/msg");
-                            if (!CheckEcho(r.Json, Scenarios[s])) failed = true;
-                            Add(echo, (s, kind), r);
+                            if (!RunResults.CheckEcho(r.Json, Scenarios[s])) failed = true;
+                            RunResults.Add(echo, (s, kind), r);
                         }
                         if (o.Handshakes > 0)
                         {
@@ -119,7 +119,7 @@ internal static class TlsLoadDriver
                             log.AppendLine(c, $"round {round} {kind} handshakes: server_cpu_ms_per_handshake={h.ServerCpuMsPerHandshake:F3} {h.Json}");
                             Console.Error.WriteLine($"  {o.Handshakes} handshakes: {h.Seconds:N3} s, {h.Failed} failed, server {h.ServerCpuMsPerHandshake:N2} ms CPU each");
                             if (h.Failed != 0) failed = true;
-                            Add(handshakes, kind, h);
+                            RunResults.Add(handshakes, kind, h);
                         }
                         if (o.IdleConns > 0)
                         {
@@ -127,7 +127,7 @@ internal static class TlsLoadDriver
                             log.AppendLine(c, $"round {round} {kind} idle tls: {Describe(ir)} {ir.Json}");
                             Console.Error.WriteLine($"  idle tls: {Describe(ir)}");
                             if (ir.Connected != o.IdleConns) failed = true;
-                            Add(idleTls, kind, ir);
+                            RunResults.Add(idleTls, kind, ir);
                         }
                     }
                     finally
@@ -144,7 +144,7 @@ internal static class TlsLoadDriver
                             log.AppendLine(c, $"round {round} {kind} idle plaintext: {Describe(ir)} {ir.Json}");
                             Console.Error.WriteLine($"  idle plaintext: {Describe(ir)}");
                             if (ir.Connected != o.IdleConns) failed = true;
-                            Add(idlePlain, kind, ir);
+                            RunResults.Add(idlePlain, kind, ir);
                         }
                         finally
                         {
@@ -170,12 +170,6 @@ internal static class TlsLoadDriver
         return failed ? 1 : 0;
     }
 
-    private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> results, TKey key, TValue value) where TKey : notnull
-    {
-        if (!results.TryGetValue(key, out var list)) results[key] = list = new();
-        list.Add(value);
-    }
-
     private static string Describe(IdleMemoryResult r) => string.Create(CultureInfo.InvariantCulture,
         $"{r.Connected} conns, server holds {r.Accepted}, RSS {r.RssBefore / 1024} -> {r.RssHeld / 1024} KiB = {r.BytesPerConn:F0} B/conn; after a full GC {r.CollectedBytesPerConn:F0} B/conn, live managed {r.LiveManagedPerConn:F0} B/conn");
 
@@ -186,22 +180,6 @@ internal static class TlsLoadDriver
         await ChildProcesses.RunLoadgenAsync(loadgen, new[] { "idle", "--tls", "--port", "1", "--conns", "1", "--seconds", "0.1", "--connect-timeout", "1" },
             line => { lock (notes) notes.AppendLine(line); }).ConfigureAwait(false);
         lock (notes) return !notes.ToString().Contains("built without TLS", StringComparison.Ordinal);
-    }
-
-    private static bool CheckEcho(string json, Scenario sc)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        long mismatch = root.GetProperty("mismatch_bytes").GetInt64();
-        long errors = root.GetProperty("errors").GetInt64();
-        long ok = root.GetProperty("conns_ok").GetInt64();
-        bool tls = root.GetProperty("tls").GetBoolean();
-        if (mismatch != 0 || errors != 0 || ok != sc.Conns || !tls)
-        {
-            Console.Error.WriteLine($"  INVALID RUN: mismatch_bytes={mismatch} errors={errors} conns_ok={ok} tls={tls}");
-            return false;
-        }
-        return true;
     }
 
     /// <summary>
