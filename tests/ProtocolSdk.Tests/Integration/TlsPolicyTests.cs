@@ -35,7 +35,7 @@ public class TlsPolicyTests
         await Loopback.WaitUntilAsync(() => !made.All.IsEmpty, "the connection");
         var elapsed = await made.All.Single().AllReceived.Task.WithTimeout("the throttled upload");
         await send.WithTimeout("the upload's send");
-        Assert.InRange(elapsed.TotalSeconds, 3.0 * 0.85, 3.0 * 1.15);
+        AssertThrottled(elapsed);
     }
 
     [Fact]
@@ -51,9 +51,16 @@ public class TlsPolicyTests
         await Loopback.WaitUntilAsync(() => !made.All.IsEmpty, "the connection");
         var elapsed = await made.All.Single().AllReceived.Task.WithTimeout("the throttled upload");
         await send.WithTimeout("the upload's send");
-        // The burst (one second's worth: 100 kB) is free; the other 300 kB at 100 kB/s take 3 s.
-        Assert.InRange(elapsed.TotalSeconds, 3.0 * 0.85, 3.0 * 1.15);
+        AssertThrottled(elapsed);
     }
+
+    /// <summary>
+    /// The burst (one second's worth: 100 kB) is free; the other 300 kB at 100 kB/s take 3 s. The limit is the point:
+    /// never faster than 15 % over it. Slower only means the machine stalled the reads (this suite shares 2 cores with
+    /// the other test assemblies; CI saw 4.3 s), so the upper bound only catches a throttle that stopped refilling. The
+    /// ±15 % accuracy is asserted on the fake clock (ThrottleAccuracyTests) and measured from outside with loadgen.
+    /// </summary>
+    private static void AssertThrottled(TimeSpan elapsed) => Assert.InRange(elapsed.TotalSeconds, 3.0 * 0.85, 3.0 * 2.5);
 
     [Fact]
     public async Task A_selection_callback_reloads_the_certificate_and_only_new_handshakes_get_the_new_one()

@@ -55,7 +55,8 @@ public class TlsWireBytesTests
         double overhead = (double)transport.WireBytesReceived / transport.BytesReceived;
         Assert.InRange(overhead, 2.5, 4.0);
         double expected = (transport.WireBytesReceived - 3_000) / 30_000.0;
-        Assert.InRange(elapsed.TotalSeconds, expected * 0.8, expected * 1.5);
+        // The lower bound is the point; a stall on a loaded machine only makes it slower.
+        Assert.InRange(elapsed.TotalSeconds, expected * 0.8, expected * 3);
     }
 
     [Fact]
@@ -84,8 +85,9 @@ public class TlsWireBytesTests
         // (charging plaintext would allow it in 0.4 s).
         Assert.InRange(transport.WireBytesSent, RoundTrips * 30L, RoundTrips * 40L);
         double expected = (transport.WireBytesSent - 2_000) / 20_000.0;
-        // The lower bound is the point (the round trips' own latency only adds to it, so the upper bound is loose).
-        Assert.InRange(elapsed.TotalSeconds, expected * 0.8, expected * 2.5);
+        // The lower bound is the point (the round trips' own latency and stalls of a loaded machine only add to it, so
+        // the upper bound is loose: CI saw 2.6x on 2 busy cores).
+        Assert.InRange(elapsed.TotalSeconds, expected * 0.8, expected * 5);
     }
 
     [Fact]
