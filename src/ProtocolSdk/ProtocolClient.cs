@@ -38,8 +38,18 @@ public static class ProtocolClient
             socket.Dispose();
             throw;
         }
+        ConnectionMedium medium;
+        try
+        {
+            medium = options.CreateMedium(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
         var host = ConnectionHost.For(options);
-        var transport = new SocketTransport(socket, host, options.ReceiveBufferSize,
+        var transport = new SocketTransport(medium, host, options.ReceiveBufferSize,
             options.ClientTls is { } tls ? TlsStart.ForClient(tls) : null);
         var run = Task.Run(async () =>
         {

@@ -195,7 +195,7 @@ public sealed class ProtocolServer : IAsyncDisposable
         SocketTransport transport;
         try
         {
-            transport = new SocketTransport(socket, _host, _options.ReceiveBufferSize, _tls);
+            transport = new SocketTransport(_options.CreateMedium(socket), _host, _options.ReceiveBufferSize, _tls);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

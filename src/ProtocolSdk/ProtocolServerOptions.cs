@@ -92,14 +92,36 @@ public sealed class ProtocolServerOptions
     /// </summary>
     public IClusterStore? ClusterStore { get; set; }
 
+    /// <summary>
+    /// The I/O engine: <see cref="IoEngine.Default"/> (the SDK's epoll loops on Linux, the runtime's sockets engine
+    /// elsewhere), or one chosen explicitly. <see cref="IoEngine.Epoll"/> on another OS fails validation.
+    /// </summary>
+    public IoEngine IoEngine { get; set; } = IoEngine.Default;
+
     /// <summary>Test seam: replaces the listener's accept call (to inject accept failures).</summary>
     internal Func<System.Net.Sockets.Socket, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask<System.Net.Sockets.Socket>>? AcceptSocket { get; set; }
 
     /// <summary>Test seam: the descriptor budget accepted sockets count against (default: the process's).</summary>
     internal ProtocolSdk.Internal.DescriptorBudget? DescriptorBudget { get; set; }
 
+    /// <summary>The engine <see cref="IoEngine"/> resolves to on this machine (Default: epoll where it works).</summary>
+    internal IoEngine ResolvedIoEngine =>
+        IoEngine switch
+        {
+            IoEngine.Default => Sockets.Epoll.EpollEngine.IsAvailable ? IoEngine.Epoll : IoEngine.Sockets,
+            _ => IoEngine,
+        };
+
+    /// <summary>The medium for a connected socket on the chosen engine.</summary>
+    internal Sockets.ConnectionMedium CreateMedium(System.Net.Sockets.Socket socket) =>
+        ResolvedIoEngine == IoEngine.Epoll ? Sockets.Epoll.EpollEngine.Shared.CreateMedium(socket) : new Sockets.SocketMedium(socket);
+
     internal void Validate()
     {
+        if (IoEngine is < IoEngine.Default or > IoEngine.Epoll)
+            throw new ArgumentOutOfRangeException(nameof(IoEngine), IoEngine, "IoEngine must be Default, Sockets or Epoll.");
+        if (IoEngine == IoEngine.Epoll && !OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException("IoEngine.Epoll needs Linux; use IoEngine.Default or IoEngine.Sockets on this OS.");
         if (TimeProvider is null) throw new ArgumentException("TimeProvider must not be null.", nameof(TimeProvider));
         if (Backlog <= 0) throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, "Backlog must be positive.");
         if (ReceiveBufferSize < 256) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), ReceiveBufferSize, "ReceiveBufferSize must be at least 256 bytes.");

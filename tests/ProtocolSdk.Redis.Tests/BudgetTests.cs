@@ -34,7 +34,7 @@ public sealed class BudgetTests : IClassFixture<SharedRedis>
         // 400 left, not enough for another 600: the missing 200 bytes take 200 ms.
         Assert.InRange(first.RetryAfter, TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(200));
         Assert.Equal(ClusterDecision.Granted, second.Decision);
-        Assert.InRange(second.Bytes, 400, 450); // what was left, plus what refilled in between
+        Assert.InRange(second.Bytes, 400, 600); // what was left, plus what refilled in between (a stall of a loaded machine refills more)
         // Empty now: 600 bytes are back in 600 ms.
         Assert.InRange(second.RetryAfter, TimeSpan.FromMilliseconds(550), TimeSpan.FromMilliseconds(600));
     }

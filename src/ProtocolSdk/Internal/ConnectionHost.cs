@@ -192,6 +192,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "{Protocol}: TLS handshake with {Peer} failed: {Reason}.")]
     public static partial void TlsHandshakeFailed(ILogger logger, string protocol, IPEndPoint peer, string reason);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Epoll loop {Loop} has been running a callback of {Protocol} for {Milliseconds} ms: every connection on that loop waits meanwhile. Callbacks must not block; offload blocking work (Task.Run) and write its result back through Transport.Write.")]
+    public static partial void LoopStalled(ILogger logger, int loop, long milliseconds, string protocol);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Accepting connections on {EndPoint} failed {Count} time(s) in the last {Seconds:0} s ({Error}); backing off {DelayMs} ms.")]
     public static partial void AcceptFailing(ILogger logger, IPEndPoint endPoint, int count, double seconds, string error, long delayMs);
 }

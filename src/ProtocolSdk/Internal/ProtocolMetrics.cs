@@ -24,6 +24,7 @@ internal sealed class ProtocolMetrics
     private readonly Counter<long> _outputOverflows;
     private readonly Counter<long> _acceptErrors;
     private readonly Counter<long> _tlsHandshakeFailures;
+    private readonly Counter<long> _loopStalls;
     private static readonly string[] KindNames = Enum.GetNames<DisconnectKind>();
     private readonly List<ServerGauge> _servers = new(); // one active-connections series per listening server
 
@@ -39,6 +40,7 @@ internal sealed class ProtocolMetrics
         _outputOverflows = _meter.CreateCounter<long>("protocolsdk.output.overflows", "{connection}", "Connections aborted because their queued output passed MaxBufferedBytes.");
         _acceptErrors = _meter.CreateCounter<long>("protocolsdk.accept.errors", "{error}", "Failed accept calls, and accept pauses at the descriptor budget; tag 'error' is the SocketError or 'DescriptorBudget'.");
         _tlsHandshakeFailures = _meter.CreateCounter<long>("protocolsdk.tls.handshake_failures", "{connection}", "TLS handshakes that failed or passed TlsHandshakeTimeout; tag 'reason' is 'timeout' or 'error'.");
+        _loopStalls = _meter.CreateCounter<long>("protocolsdk.loop.stalls", "{stall}", "Epoll loops that ran one batch of callbacks for longer than 200 ms (a blocking callback); tag 'protocol' is the type whose callback held the loop.");
         _closed = _meter.CreateCounter<long>("protocolsdk.connections.closed", "{connection}", "Connections closed after ConnectionMade; tag 'reason' is the DisconnectKind.");
     }
 
@@ -97,6 +99,8 @@ internal sealed class ProtocolMetrics
     public void BytesWritten(long n) => _bytesWritten.Add(n);
 
     public void TlsHandshakeFailed(string reason) => _tlsHandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void LoopStalled(string protocol) => _loopStalls.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
 
     public void TimedOut() => _timeouts.Add(1);
 

@@ -6,8 +6,12 @@ using System.Threading.Tasks;
 
 namespace ProtocolSdk.Sockets;
 
-/// <summary>A connected TCP socket as a <see cref="ConnectionMedium"/>: each operation is one socket call (no allocation).</summary>
-internal sealed class SocketMedium : ConnectionMedium
+/// <summary>
+/// A connected TCP socket as a <see cref="ConnectionMedium"/>: each operation is one socket call (no allocation); waiting
+/// is the runtime's sockets engine (<see cref="IoEngine.Sockets"/>). <see cref="Epoll.EpollMedium"/> waits on the SDK's
+/// own loops instead.
+/// </summary>
+internal class SocketMedium : ConnectionMedium
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _remote;

@@ -51,10 +51,6 @@ internal sealed class SocketTransport : Transport
     private long _plainReceived, _cipherReceived, _plainSent, _cipherSent;
     private long _cipherSentAccounted; // send loop only: ciphertext already charged to a write throttle
 
-    public SocketTransport(Socket socket, ConnectionHost host, int receiveBufferSize, TlsStart? tls = null)
-        : this(new SocketMedium(socket), host, receiveBufferSize, tls)
-    {
-    }
 
     /// <param name="medium">the connection under this transport: a socket, or the test kit's in-memory pipe.</param>
     /// <param name="host">what the connections of one server (or client, or test host) share.</param>
@@ -68,6 +64,7 @@ internal sealed class SocketTransport : Transport
         if (tls is not null) _tlsMode = TlsPending;
         if (reportEstablished || tls?.Client is not null) _established = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _medium = medium;
+        if (medium is Epoll.EpollMedium polled) polled.Owner = this; // names the protocol when a callback stalls its loop
         _receiveBufferSize = receiveBufferSize;
     }
 

@@ -13,10 +13,12 @@ public sealed class NonParallelCollection;
 [Collection(nameof(NonParallelCollection))]
 public class SocketAllocationTests
 {
-    [Fact]
-    public async Task Server_echo_over_loopback_allocates_nothing_per_message_in_steady_state()
+    [Theory]
+    [InlineData(IoEngine.Epoll)]
+    [InlineData(IoEngine.Sockets)]
+    public async Task Server_echo_over_loopback_allocates_nothing_per_message_in_steady_state(IoEngine engine)
     {
-        await using var server = await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort);
+        await using var server = await ProtocolServer.ListenTcpAsync<EchoProtocol>(Loopback.AnyPort, new ProtocolServerOptions { IoEngine = engine });
         // Connected synchronously so the client socket stays in blocking mode (sync calls then allocate nothing).
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         client.Connect(server.LocalEndPoint);

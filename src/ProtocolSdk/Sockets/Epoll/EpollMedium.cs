@@ -1,0 +1,123 @@
+using System;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ProtocolSdk.Sockets.Epoll;
+
+/// <summary>
+/// A connected socket driven by the SDK's epoll loops instead of the runtime's sockets engine. Reads and sends stay
+/// non-blocking socket calls on the caller's thread (as in <see cref="SocketMedium"/>); only the waiting differs: a
+/// zero-byte receive or a send the kernel refused waits for an epoll edge, and the loop that saw the edge resumes the
+/// waiting code inline, so the protocol's callbacks run on the loop thread with no hop to the thread pool. The
+/// runtime's engine never sees the socket (no async operation is issued on it).
+/// </summary>
+internal sealed class EpollMedium : SocketMedium
+{
+    private readonly EpollLoop _loop;
+    private readonly ReadinessSignal _readable = new();
+    private readonly ReadinessSignal _writable = new();
+    private int _closed;
+    private bool _inputEnded; // epoll reported the peer's FIN (or an error): reads never block again
+
+    public EpollMedium(Socket socket, EpollLoop loop)
+        : base(socket)
+    {
+        _loop = loop;
+        Handle = socket.SafeHandle;
+        loop.Register(this); // last: from here on the loop may deliver edges
+    }
+
+    internal SafeSocketHandle Handle { get; }
+
+    /// <summary>The slot and token the loop knows this medium by (set by <see cref="EpollLoop.Register"/>).</summary>
+    internal ulong Key { get; set; }
+
+    /// <summary>The transport over this medium, for the stall watchdog's log line (which protocol held the loop).</summary>
+    internal Transport? Owner { get; set; }
+
+    /// <summary>An edge from epoll, on the loop thread.</summary>
+    internal void OnEvents(uint events)
+    {
+        // The end of the stream (or an error) is a state, not an edge that more data can repeat: remember it before
+        // waking the reader, so a read that returns the last bytes leaves the socket ready for the read that sees it.
+        if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Write(ref _inputEnded, true);
+        if ((events & (LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) _readable.Notify();
+        if ((events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) _writable.Notify();
+    }
+
+    public override int Receive(Span<byte> buffer, out SocketError error)
+    {
+        _readable.Consume();
+        int n = base.Receive(buffer, out error);
+        // A full buffer may have left more behind: stay ready. A short read drained the socket at that instant, and any
+        // byte that arrives later raises a new edge; but an end of stream already seen raises none, so stay ready for it.
+        if ((error == SocketError.Success && n == buffer.Length && n > 0) || Volatile.Read(ref _inputEnded)) _readable.MarkReady();
+        return n;
+    }
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty) return _readable.WaitAsync(cancellationToken); // a zero-byte receive: wait, hold no buffer
+        int n = Receive(buffer.Span, out SocketError error);
+        if (error == SocketError.Success) return new ValueTask<int>(n);
+        if (error != SocketError.WouldBlock) return ValueTask.FromException<int>(new SocketException((int)error));
+        return ReceiveWhenReadableAsync(buffer, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReceiveWhenReadableAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _readable.WaitAsync(cancellationToken).ConfigureAwait(false);
+            int n = Receive(buffer.Span, out SocketError error);
+            if (error == SocketError.Success) return n;
+            if (error != SocketError.WouldBlock) throw new SocketException((int)error);
+        }
+    }
+
+    public override int Send(ReadOnlySpan<byte> data, out SocketError error)
+    {
+        _writable.Consume();
+        int n = base.Send(data, out error);
+        if (error == SocketError.Success) _writable.MarkReady();
+        return n;
+    }
+
+    public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        int n = Send(data.Span, out SocketError error);
+        if (error == SocketError.Success) return new ValueTask<int>(n);
+        if (error != SocketError.WouldBlock) return ValueTask.FromException<int>(new SocketException((int)error));
+        return SendWhenWritableAsync(data, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> SendWhenWritableAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _writable.WaitAsync(cancellationToken).ConfigureAwait(false);
+            int n = Send(data.Span, out SocketError error);
+            if (error == SocketError.Success) return n;
+            if (error != SocketError.WouldBlock) throw new SocketException((int)error);
+        }
+    }
+
+    public override void Close(bool abort)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        _loop.Unregister(this); // before the descriptor is closed (and its number reused)
+        try
+        {
+            base.Close(abort);
+        }
+        finally
+        {
+            _readable.Close();
+            _writable.Close();
+        }
+    }
+}

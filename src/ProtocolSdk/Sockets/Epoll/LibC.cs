@@ -1,0 +1,45 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace ProtocolSdk.Sockets.Epoll;
+
+/// <summary>The few Linux calls the epoll engine makes (blittable arguments only: no marshalling, AOT-safe).</summary>
+internal static partial class LibC
+{
+    public const int EPOLL_CLOEXEC = 0x80000;
+    public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
+    public const uint EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000, EPOLLET = 1u << 31;
+    public const int EINTR = 4;
+
+    /// <summary>
+    /// <c>struct epoll_event</c> is packed on x86-64 (12 bytes: events at 0, data at 4) and naturally aligned elsewhere
+    /// (16 bytes: data at 8), so events are read from raw memory with the layout of the machine.
+    /// </summary>
+    public static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    public static readonly int EventDataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate1(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static unsafe partial int EpollCtl(int epfd, int op, int fd, byte* evt);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static unsafe partial int EpollWait(int epfd, byte* events, int maxEvents, int timeout);
+
+    /// <summary>Adds <paramref name="fd"/> to <paramref name="epfd"/> with <paramref name="events"/> and the 64-bit user data.</summary>
+    public static unsafe int Add(int epfd, int fd, uint events, ulong data)
+    {
+        byte* evt = stackalloc byte[16];
+        *(uint*)evt = events;
+        *(ulong*)(evt + EventDataOffset) = data; // unaligned on x86-64, which the CPU allows
+        return EpollCtl(epfd, EPOLL_CTL_ADD, fd, evt);
+    }
+
+    public static unsafe int Remove(int epfd, int fd)
+    {
+        byte* evt = stackalloc byte[16]; // ignored by DEL, but kernels before 2.6.9 required it
+        return EpollCtl(epfd, EPOLL_CTL_DEL, fd, evt);
+    }
+}
