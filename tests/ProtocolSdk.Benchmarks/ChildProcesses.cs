@@ -65,16 +65,27 @@ internal static class ChildProcesses
     }
 
     /// <summary>Starts <c>serve-KIND --port 0</c> and waits for its <c>listening on PORT</c> line.</summary>
-    public static async Task<ChildServer> StartServerAsync(string kind, params string[] extraArgs)
+    public static Task<ChildServer> StartServerAsync(string kind, params string[] extraArgs) =>
+        StartModeAsync(kind, "serve-" + kind, extraArgs);
+
+    /// <summary>Starts this executable's serve mode <paramref name="mode"/> as server <paramref name="kind"/> (port 0, then <paramref name="extraArgs"/>).</summary>
+    public static Task<ChildServer> StartModeAsync(string kind, string mode, IEnumerable<string> extraArgs) =>
+        StartAsync(kind, DotnetHost(), new[] { typeof(ChildProcesses).Assembly.Location, mode }, extraArgs);
+
+    /// <summary>Starts a native server executable that takes the same <c>--port 0 --exit-on-stdin-close</c> and prints the same ready line.</summary>
+    public static Task<ChildServer> StartNativeAsync(string kind, string executable, IEnumerable<string> extraArgs) =>
+        StartAsync(kind, executable, Array.Empty<string>(), extraArgs);
+
+    /// <summary>Runs <c>FILE LEADING.. --port 0 --exit-on-stdin-close EXTRA..</c> and waits for its <c>listening on PORT</c> line.</summary>
+    private static async Task<ChildServer> StartAsync(string kind, string fileName, IEnumerable<string> leadingArgs, IEnumerable<string> extraArgs)
     {
-        var psi = new ProcessStartInfo { FileName = DotnetHost(), RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(typeof(ChildProcesses).Assembly.Location);
-        psi.ArgumentList.Add("serve-" + kind);
+        var psi = new ProcessStartInfo { FileName = fileName, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in leadingArgs) psi.ArgumentList.Add(arg);
         psi.ArgumentList.Add("--port");
         psi.ArgumentList.Add("0");
         psi.ArgumentList.Add("--exit-on-stdin-close"); // if this driver dies, the server follows
         foreach (string arg in extraArgs) psi.ArgumentList.Add(arg);
-        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
+        var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start the {kind} server");
         lock (Children) Children.Add(p);
         var server = new ChildServer(kind, p);
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [{kind} {p.Id}] {e.Data}"); };
@@ -83,7 +94,7 @@ internal static class ChildProcesses
         while (true)
         {
             string? line = await p.StandardOutput.ReadLineAsync(cts.Token).ConfigureAwait(false);
-            if (line is null) throw new InvalidOperationException($"serve-{kind} exited before it was ready (exit code {(p.WaitForExit(5000) ? p.ExitCode : -1)})");
+            if (line is null) throw new InvalidOperationException($"the {kind} server exited before it was ready (exit code {(p.WaitForExit(5000) ? p.ExitCode : -1)})");
             if (line.StartsWith("listening on ", StringComparison.Ordinal))
             {
                 server.Port = int.Parse(line["listening on ".Length..], CultureInfo.InvariantCulture);

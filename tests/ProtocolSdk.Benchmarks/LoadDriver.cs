@@ -5,20 +5,57 @@ using System.Text.Json;
 
 namespace ProtocolSdk.Benchmarks;
 
+/// <summary>
+/// What a load-style mode runs: its echo scenarios, the server kinds it alternates by default, the kind its ratios are
+/// against, and whether the report has the engine comparison's extra columns and tables (per-round ratios of latency,
+/// CPU and idle memory; policies on against off).
+/// </summary>
+internal sealed record LoadPlan(string Mode, Scenario[] Scenarios, string[] DefaultKinds, int DefaultRounds, string Baseline, bool EngineReport)
+{
+    /// <summary><c>load</c>: ProtocolSdk against Kestrel (docs/performance.md, "Results").</summary>
+    public static readonly LoadPlan Load = new("load",
+        new Scenario[]
+        {
+            new("64 B messages, 64 connections x 16 in flight", 64, 64, 16),
+            new("16 KiB messages, 64 connections x 1 in flight", 16 * 1024, 64, 1),
+        },
+        new[] { "sdk", "kestrel", "sdk-policies" }, 3, "kestrel", EngineReport: false);
+
+    /// <summary><c>engine</c>: the I/O engines against a C epoll echo, Kestrel, and every policy on against none.</summary>
+    public static readonly LoadPlan Engine = new("engine",
+        new Scenario[]
+        {
+            new("64 B messages, 64 connections x 16 in flight", 64, 64, 16),
+            new("16 KiB messages, 8 connections x 4 in flight", 16 * 1024, 8, 4),
+        },
+        new[] { ServerKinds.CEpoll, "sdk-epoll", "sdk-sockets", "kestrel", "sdk-policies" }, 5, ServerKinds.CEpoll, EngineReport: true);
+}
+
 internal sealed class LoadOptions
 {
+    private LoadOptions(LoadPlan plan)
+    {
+        Plan = plan;
+        Rounds = plan.DefaultRounds;
+    }
+
+    public LoadPlan Plan { get; }
     public double Seconds { get; private set; } = 5;
-    public int Rounds { get; private set; } = 3;
+    public int Rounds { get; private set; }
     public int IdleConns { get; private set; } = 5000;
     public int IdleSeconds { get; private set; } = 8;
     public string? Loadgen { get; private set; }
     public string? Out { get; private set; }
     public string? Svg { get; private set; }
+    /// <summary><c>--c-echo PATH</c>: a C echo built already (otherwise the driver builds native/epoll-echo.c).</summary>
+    public string? CEcho { get; private set; }
+    /// <summary><c>--c-threads N</c>: the C echo's threads (default: one per core).</summary>
+    public int CThreads { get; private set; } = Environment.ProcessorCount;
     public List<string> Kinds { get; } = new();
 
-    public static LoadOptions Parse(string[] args)
+    public static LoadOptions Parse(string[] args, LoadPlan plan)
     {
-        var o = new LoadOptions();
+        var o = new LoadOptions(plan);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -31,20 +68,17 @@ internal sealed class LoadOptions
                 case "--loadgen": o.Loadgen = Next(); break;
                 case "--out": o.Out = Next(); break;
                 case "--svg": o.Svg = Next(); break;
+                case "--c-echo": o.CEcho = Next(); break;
+                case "--c-threads": o.CThreads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--kinds": o.Kinds.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
-                default: throw new ArgumentException($"unknown load option {args[i]}");
+                default: throw new ArgumentException($"unknown {plan.Mode} option {args[i]}");
             }
         }
-        if (o.Seconds <= 0 || o.Rounds <= 0 || o.IdleConns < 0 || o.IdleSeconds <= 0) throw new ArgumentException("--seconds, --rounds, --idle-seconds must be positive");
-        if (o.Kinds.Count == 0)
-        {
-            o.Kinds.Add("sdk");
-            o.Kinds.Add("kestrel");
-            o.Kinds.Add("sdk-policies");
-        }
+        if (o.Seconds <= 0 || o.Rounds <= 0 || o.IdleConns < 0 || o.IdleSeconds <= 0 || o.CThreads <= 0) throw new ArgumentException("--seconds, --rounds, --idle-seconds, --c-threads must be positive");
+        if (o.Kinds.Count == 0) o.Kinds.AddRange(plan.DefaultKinds);
         foreach (var k in o.Kinds)
         {
-            if (k is not ("sdk" or "kestrel" or "sdk-policies")) throw new ArgumentException($"unknown server kind {k}");
+            if (!ServerKinds.IsKnown(k)) throw new ArgumentException($"unknown server kind {k} (known: {ServerKinds.Names})");
         }
         return o;
     }
@@ -61,21 +95,19 @@ internal sealed record IdleResult(long RssBefore, long RssHeld, int Connected, i
 }
 
 /// <summary>
-/// Runs each server kind as a child process of this executable and drives it with the C loadgen, alternating
-/// kinds (A B A B ...) across rounds so that background load on a shared machine hits all of them alike.
+/// Runs each server kind as a child process (of this executable, or the C echo) and drives it with the C loadgen,
+/// alternating kinds (A B C A B C ...) across rounds so that background load on a shared machine hits all of them
+/// alike. The <c>load</c> and <c>engine</c> modes differ only in their <see cref="LoadPlan"/>.
 /// </summary>
 internal static class LoadDriver
 {
-    private static readonly Scenario[] Scenarios =
-    {
-        new("64 B messages, 64 connections x 16 in flight", 64, 64, 16),
-        new("16 KiB messages, 64 connections x 1 in flight", 16 * 1024, 64, 1),
-    };
-
     public static async Task<int> RunAsync(LoadOptions o)
     {
+        Scenario[] scenarios = o.Plan.Scenarios;
         string? loadgen = ChildProcesses.FindLoadgen(o.Loadgen, "gcc -O2 -pthread -o loadgen loadgen.c");
         if (loadgen is null) return 2;
+        string? cEcho = null;
+        if (o.Kinds.Contains(ServerKinds.CEpoll) && (cEcho = await ServerKinds.BuildCEchoAsync(o.CEcho).ConfigureAwait(false)) is null) return 2;
 
         Console.CancelKeyPress += (_, e) => { ChildProcesses.KillAll(); };
         var echo = new Dictionary<(int Scenario, string Kind), List<EchoResult>>();
@@ -89,13 +121,13 @@ internal static class LoadDriver
                 foreach (string kind in o.Kinds)
                 {
                     Console.Error.WriteLine($"round {round}/{o.Rounds}: {kind}");
-                    var server = await ChildProcesses.StartServerAsync(kind).ConfigureAwait(false);
+                    var server = await ServerKinds.StartAsync(kind, cEcho, o.CThreads).ConfigureAwait(false);
                     int port = server.Port;
                     try
                     {
-                        for (int s = 0; s < Scenarios.Length; s++)
+                        for (int s = 0; s < scenarios.Length; s++)
                         {
-                            var sc = Scenarios[s];
+                            var sc = scenarios[s];
                             var r = await RunEchoAsync(loadgen, server, port, sc, o.Seconds).ConfigureAwait(false);
                             log.AppendLine(CultureInfo.InvariantCulture, $"round {round} {kind} size={sc.Size}: {r.Json}");
                             Console.Error.WriteLine($"  {sc.Size,5} B: {r.MsgsPerS,12:N0} msgs/s  {r.MBPerS,8:N1} MB/s  p50 {r.P50} us  p99 {r.P99} us  cpu {r.CpuUsPerMsg:N2} us/msg");
@@ -123,7 +155,7 @@ internal static class LoadDriver
             ChildProcesses.KillAll();
         }
 
-        string report = Report(o, echo, idle);
+        string report = LoadReport.Build(o, echo, idle);
         Console.WriteLine(report);
         if (o.Out is not null)
         {
@@ -132,7 +164,8 @@ internal static class LoadDriver
         }
         if (o.Svg is not null)
         {
-            string caption = $"ProtocolSdk vs Kestrel, loopback echo: {DateTime.UtcNow:yyyy-MM-dd}, {o.Rounds} rounds, medians";
+            string what = o.Plan.EngineReport ? "ProtocolSdk I/O engines vs Kestrel and a C epoll echo" : "ProtocolSdk vs Kestrel";
+            string caption = $"{what}, loopback echo: {DateTime.UtcNow:yyyy-MM-dd}, {o.Rounds} rounds, medians";
             await File.WriteAllTextAsync(o.Svg, ComparisonChart.ToSvg(ComparisonChart.FromMarkdown(report), caption)).ConfigureAwait(false);
             Console.Error.WriteLine($"chart written to {o.Svg}");
         }
@@ -192,52 +225,5 @@ internal static class LoadDriver
         int connected = doc.RootElement.GetProperty("connected").GetInt32();
         if (accepted < connected) Console.Error.WriteLine($"  idle: the server held only {accepted} of {connected} connections when sampled");
         return new IdleResult(before, held, connected, accepted, json);
-    }
-
-    // ---- Report ---------------------------------------------------------------------------------
-
-    private static string Report(LoadOptions o, Dictionary<(int, string), List<EchoResult>> echo, Dictionary<string, List<IdleResult>> idle)
-    {
-        var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        sb.AppendLine(c, $"Runs: {o.Rounds} rounds, server kinds alternated in the order {string.Join(", ", o.Kinds)} each round; loadgen echo {o.Seconds} s measured after 1 s warm-up, 1 loadgen thread; {Environment.ProcessorCount} cores shared by server and loadgen; .NET {Environment.Version}.");
-        string? inline = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
-        if (inline is not null) sb.AppendLine(c, $"DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS={inline}");
-        sb.AppendLine();
-        for (int s = 0; s < Scenarios.Length; s++)
-        {
-            sb.AppendLine(c, $"### Echo: {Scenarios[s].Name} (medians of {o.Rounds})");
-            sb.AppendLine();
-            sb.AppendLine("| server | msgs/s | MB/s | p50 µs | p99 µs | server CPU µs/msg | msgs/s per round | msgs/s vs Kestrel (medians) | median of per-round ratios | CPU/msg vs Kestrel |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|");
-            echo.TryGetValue((s, "kestrel"), out var kl);
-            double kestrel = kl is null ? double.NaN : ProcStats.Median(kl.Select(r => r.MsgsPerS));
-            double kestrelCpu = kl is null ? double.NaN : ProcStats.Median(kl.Select(r => r.CpuUsPerMsg));
-            foreach (string kind in o.Kinds)
-            {
-                if (!echo.TryGetValue((s, kind), out var list)) continue;
-                double m = ProcStats.Median(list.Select(r => r.MsgsPerS));
-                // Runs of one round are next to each other in time: their ratio cancels slow drifts of the background load.
-                double paired = kl is null ? double.NaN : ProcStats.Median(list.Zip(kl, (a, b) => a.MsgsPerS / b.MsgsPerS));
-                sb.AppendLine(c, $"| {kind} | {m:N0} | {ProcStats.Median(list.Select(r => r.MBPerS)):N1} | {ProcStats.Median(list.Select(r => r.P50)):N0} | {ProcStats.Median(list.Select(r => r.P99)):N0} | {ProcStats.Median(list.Select(r => r.CpuUsPerMsg)):N2} | {string.Join(" / ", list.Select(r => r.MsgsPerS.ToString("N0", c)))} | {m / kestrel:N2}x | {paired:N2}x | {ProcStats.Median(list.Select(r => r.CpuUsPerMsg)) / kestrelCpu:N2}x |");
-            }
-            sb.AppendLine();
-        }
-        if (idle.Count > 0)
-        {
-            sb.AppendLine(c, $"### Memory per idle connection ({o.IdleConns} connections held {o.IdleSeconds} s, VmRSS delta / connections, medians of {o.Rounds})");
-            sb.AppendLine();
-            sb.AppendLine("| server | RSS before MiB | RSS held MiB | connections held by the server | bytes per connection (RSS delta / held) | per round | vs Kestrel |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---|---:|");
-            double kestrel = idle.TryGetValue("kestrel", out var kl) ? ProcStats.Median(kl.Select(r => r.BytesPerConn)) : double.NaN;
-            foreach (string kind in o.Kinds)
-            {
-                if (!idle.TryGetValue(kind, out var list)) continue;
-                double m = ProcStats.Median(list.Select(r => r.BytesPerConn));
-                sb.AppendLine(c, $"| {kind} | {ProcStats.Median(list.Select(r => r.RssBefore / 1048576.0)):N1} | {ProcStats.Median(list.Select(r => r.RssHeld / 1048576.0)):N1} | {ProcStats.Median(list.Select(r => (double)r.Accepted)):N0} | {m:N0} | {string.Join(" / ", list.Select(r => r.BytesPerConn.ToString("N0", c)))} | {m / kestrel:N2}x |");
-            }
-            sb.AppendLine();
-        }
-        return sb.ToString();
     }
 }

@@ -5,7 +5,7 @@ namespace ProtocolSdk.Benchmarks;
 /// <summary>
 /// One executable, several modes (see docs/performance.md):
 /// <c>serve-sdk</c>, <c>serve-sdk-policies</c>, <c>serve-kestrel</c>, <c>serve-sdk-tls</c>, <c>serve-kestrel-tls</c>
-/// and the <c>cluster</c> mode's four (echo and greeting servers, print "listening on PORT"), <c>load</c>, <c>tls</c> and
+/// and the <c>cluster</c> mode's four (echo and greeting servers, print "listening on PORT"), <c>load</c>, <c>engine</c>, <c>tls</c> and
 /// <c>cluster</c> (drive them with the C loadgen and print
 /// Markdown tables), <c>micro</c> (BenchmarkDotNet),
 /// <c>chart</c> (an SVG bar chart of committed tables).
@@ -26,11 +26,11 @@ internal static class Program
             switch (mode)
             {
                 case "serve-sdk":
-                    return await Servers.ServeSdkAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                    return await Servers.ServeSdkAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close"), Servers.ParseEngine(GetOption(rest, "--engine"))).ConfigureAwait(false);
                 case "serve-sdk-policies":
-                    return await Servers.ServeSdkPoliciesAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                    return await Servers.ServeSdkPoliciesAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close"), Servers.ParseEngine(GetOption(rest, "--engine"))).ConfigureAwait(false);
                 case "serve-sdk-throttled":
-                    return await Servers.ServeSdkThrottledAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                    return await Servers.ServeSdkThrottledAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close"), Servers.ParseEngine(GetOption(rest, "--engine"))).ConfigureAwait(false);
                 case "serve-kestrel":
                     return await Servers.ServeKestrelAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-sdk-tls":
@@ -54,7 +54,9 @@ internal static class Program
                 case "tls-handshake-buffer":
                     return await HandshakeBufferProbe.RunAsync(rest).ConfigureAwait(false);
                 case "load":
-                    return await LoadDriver.RunAsync(LoadOptions.Parse(rest)).ConfigureAwait(false);
+                    return await LoadDriver.RunAsync(LoadOptions.Parse(rest, LoadPlan.Load)).ConfigureAwait(false);
+                case "engine":
+                    return await LoadDriver.RunAsync(LoadOptions.Parse(rest, LoadPlan.Engine)).ConfigureAwait(false);
                 case "micro":
                     return Micro.Run(rest);
                 case "chart":
@@ -88,9 +90,9 @@ internal static class Program
     {
         Console.Error.WriteLine("""
             usage: ProtocolSdk.Benchmarks <mode> [options]
-              serve-sdk --port N            ProtocolSdk echo server (port 0 = any free port)
-              serve-sdk-policies --port N   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] at limits that never bite
-              serve-sdk-throttled --port N  echo throttled to 1 MB/s each way per connection (check with loadgen rate)
+              serve-sdk --port N [--engine E]            ProtocolSdk echo server (port 0 = any free port; E = epoll, sockets or default)
+              serve-sdk-policies --port N [--engine E]   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] at limits that never bite
+              serve-sdk-throttled --port N [--engine E]  echo throttled to 1 MB/s each way per connection (check with loadgen rate)
               serve-kestrel --port N        Kestrel raw TCP echo (UseConnectionHandler)
               serve-sdk-tls --port N [--cert FILE.pfx]      ProtocolSdk echo over TLS 1.3 (no --cert: a new self-signed RSA 2048 certificate)
               serve-kestrel-tls --port N [--cert FILE.pfx]  Kestrel echo over TLS 1.3 (UseHttps + UseConnectionHandler)
@@ -98,6 +100,11 @@ internal static class Program
               load [--seconds S] [--rounds R] [--idle-conns N] [--loadgen PATH] [--out FILE] [--svg FILE] [--kinds sdk,kestrel,...]
                                             runs every server kind as a child process against loadgen, prints Markdown
                                             (--svg: also draws the comparison as an SVG bar chart)
+                                            kinds: sdk, sdk-epoll, sdk-sockets, sdk-policies, sdk-policies-sockets, kestrel, c-epoll
+              engine [same options as load] [--c-echo PATH] [--c-threads N]
+                                            I/O engines: c-epoll (native/epoll-echo.c, built with cc unless --c-echo),
+                                            sdk-epoll, sdk-sockets, kestrel, sdk-policies alternated every round,
+                                            64 B x 64 x 16 and 16 KiB x 8 x 4, ratios against c-epoll (default 5 rounds)
               tls [--seconds S] [--rounds R] [--idle-conns N] [--handshakes N] [--loadgen PATH] [--out FILE]
                                             TLS echo, idle memory and handshakes, sdk-tls against kestrel-tls (loadgen built with TLS)
               serve-sdk-local-admission --port N                 greets "hi\n" behind [MaxConnections(PerPeer = 1_000_000)]

@@ -56,21 +56,21 @@ public sealed class KestrelEcho : ConnectionHandler
 
 internal static class Servers
 {
-    public static async Task<int> ServeSdkAsync(int port, bool watchStdin)
+    public static async Task<int> ServeSdkAsync(int port, bool watchStdin, IoEngine engine)
     {
-        await using var server = await ProtocolServer.ListenTcpAsync<SdkEcho>(new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
+        await using var server = await ProtocolServer.ListenTcpAsync<SdkEcho>(new IPEndPoint(IPAddress.Loopback, port), Options(engine)).ConfigureAwait(false);
         return await ServeUntilStoppedAsync(server.LocalEndPoint.Port, watchStdin).ConfigureAwait(false);
     }
 
-    public static async Task<int> ServeSdkPoliciesAsync(int port, bool watchStdin)
+    public static async Task<int> ServeSdkPoliciesAsync(int port, bool watchStdin, IoEngine engine)
     {
-        await using var server = await ProtocolServer.ListenTcpAsync<SdkPolicyEcho>(new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
+        await using var server = await ProtocolServer.ListenTcpAsync<SdkPolicyEcho>(new IPEndPoint(IPAddress.Loopback, port), Options(engine)).ConfigureAwait(false);
         return await ServeUntilStoppedAsync(server.LocalEndPoint.Port, watchStdin).ConfigureAwait(false);
     }
 
-    public static async Task<int> ServeSdkThrottledAsync(int port, bool watchStdin)
+    public static async Task<int> ServeSdkThrottledAsync(int port, bool watchStdin, IoEngine engine)
     {
-        await using var server = await ProtocolServer.ListenTcpAsync<SdkThrottledEcho>(new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
+        await using var server = await ProtocolServer.ListenTcpAsync<SdkThrottledEcho>(new IPEndPoint(IPAddress.Loopback, port), Options(engine)).ConfigureAwait(false);
         return await ServeUntilStoppedAsync(server.LocalEndPoint.Port, watchStdin).ConfigureAwait(false);
     }
 
@@ -86,6 +86,18 @@ internal static class Servers
         await app.StopAsync().ConfigureAwait(false);
         return rc;
     }
+
+    /// <summary>The ProtocolSdk servers' options: all defaults but the I/O engine (<c>--engine</c>).</summary>
+    private static ProtocolServerOptions Options(IoEngine engine) => new() { IoEngine = engine };
+
+    /// <summary>The serve modes' <c>--engine epoll|sockets|default</c> (absent: default).</summary>
+    internal static IoEngine ParseEngine(string? value) => value switch
+    {
+        null or "default" => IoEngine.Default,
+        "epoll" => IoEngine.Epoll,
+        "sockets" => IoEngine.Sockets,
+        _ => throw new ArgumentException($"--engine must be epoll, sockets or default, not {value}"),
+    };
 
     /// <summary>Prints the ready line, then runs until SIGTERM/SIGINT (or, with <paramref name="watchStdin"/>, until stdin closes).</summary>
     internal static async Task<int> ServeUntilStoppedAsync(int port, bool watchStdin)
