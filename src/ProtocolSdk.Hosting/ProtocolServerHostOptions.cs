@@ -24,7 +24,7 @@ public sealed class ProtocolServerHostOptions
     public int Backlog { get; set; } = 512;
 
     /// <summary>Receive buffer size in bytes; see <see cref="ProtocolServerOptions.ReceiveBufferSize"/>.</summary>
-    public int ReceiveBufferSize { get; set; } = 16 * 1024;
+    public int ReceiveBufferSize { get; set; } = ProtocolServerOptions.DefaultReceiveBufferSize;
 
     /// <summary>Buffered-output size that pauses the producer; see <see cref="ProtocolServerOptions.HighWaterMark"/>.</summary>
     public int HighWaterMark { get; set; } = Transport.DefaultHighWaterMark;

@@ -48,7 +48,7 @@ public static class ProtocolServerServiceCollectionExtensions
     /// <code>
     /// "Resp": {
     ///   "Endpoints": [ { "Address": "127.0.0.1", "Port": 6380 }, "[::1]:6380" ],
-    ///   "Backlog": 512, "ReceiveBufferSize": 16384, "HighWaterMark": 65536, "LowWaterMark": 16384,
+    ///   "Backlog": 512, "ReceiveBufferSize": 65536, "HighWaterMark": 65536, "LowWaterMark": 16384,
     ///   "MaxBufferedBytes": 8388608, "LingerTimeout": "00:00:05", "ShutdownTimeout": "00:00:05"
     /// }
     /// </code>

@@ -7,9 +7,9 @@ public class BackpressureTests
 {
     /// <summary>
     /// The bound: an echo connection buffers at most the high-water mark (64 KiB) plus the chunk that crossed it
-    /// (at most one 16 KiB receive), because reading pauses as soon as the mark is passed.
+    /// (at most one receive: 64 KiB by default), because reading pauses as soon as the mark is passed.
     /// </summary>
-    private const int BufferedOutputBound = Transport.DefaultHighWaterMark + 16 * 1024;
+    private const int BufferedOutputBound = Transport.DefaultHighWaterMark + ProtocolServerOptions.DefaultReceiveBufferSize;
 
     [Fact]
     public async Task Echo_to_a_client_that_never_reads_keeps_buffered_output_bounded_and_loses_nothing()
