@@ -88,6 +88,7 @@ public sealed class ProtocolServerHost<TProtocol> : IHostedService, IAsyncDispos
             LoggerFactory = _loggerFactory,
             TimeProvider = _timeProvider,
             Backlog = _options.Backlog,
+            IoEngine = _options.IoEngine,
             ReceiveBufferSize = _options.ReceiveBufferSize,
             HighWaterMark = _options.HighWaterMark,
             LowWaterMark = _options.LowWaterMark,

@@ -23,6 +23,9 @@ public sealed class ProtocolServerHostOptions
     /// <summary>Pending-connection queue length passed to listen(); see <see cref="ProtocolServerOptions.Backlog"/>.</summary>
     public int Backlog { get; set; } = 512;
 
+    /// <summary>The I/O engine; see <see cref="ProtocolServerOptions.IoEngine"/> (default: epoll on Linux).</summary>
+    public IoEngine IoEngine { get; set; } = IoEngine.Default;
+
     /// <summary>Receive buffer size in bytes; see <see cref="ProtocolServerOptions.ReceiveBufferSize"/>.</summary>
     public int ReceiveBufferSize { get; set; } = ProtocolServerOptions.DefaultReceiveBufferSize;
 

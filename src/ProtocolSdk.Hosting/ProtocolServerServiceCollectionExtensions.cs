@@ -48,7 +48,7 @@ public static class ProtocolServerServiceCollectionExtensions
     /// <code>
     /// "Resp": {
     ///   "Endpoints": [ { "Address": "127.0.0.1", "Port": 6380 }, "[::1]:6380" ],
-    ///   "Backlog": 512, "ReceiveBufferSize": 65536, "HighWaterMark": 65536, "LowWaterMark": 16384,
+    ///   "IoEngine": "Default", "Backlog": 512, "ReceiveBufferSize": 65536, "HighWaterMark": 65536, "LowWaterMark": 16384,
     ///   "MaxBufferedBytes": 8388608, "LingerTimeout": "00:00:05", "ShutdownTimeout": "00:00:05"
     /// }
     /// </code>
@@ -122,12 +122,29 @@ internal static class ProtocolServerConfigurationReader
             options.Endpoints.Add(ReadEndpoint(child));
         }
         ReadInt(section, nameof(ProtocolServerHostOptions.Backlog), v => options.Backlog = v);
+        ReadIoEngine(section, v => options.IoEngine = v);
         ReadInt(section, nameof(ProtocolServerHostOptions.ReceiveBufferSize), v => options.ReceiveBufferSize = v);
         ReadInt(section, nameof(ProtocolServerHostOptions.HighWaterMark), v => options.HighWaterMark = v);
         ReadInt(section, nameof(ProtocolServerHostOptions.LowWaterMark), v => options.LowWaterMark = v);
         ReadLong(section, nameof(ProtocolServerHostOptions.MaxBufferedBytes), v => options.MaxBufferedBytes = v);
         ReadTimeSpan(section, nameof(ProtocolServerHostOptions.LingerTimeout), v => options.LingerTimeout = v);
         ReadTimeSpan(section, nameof(ProtocolServerHostOptions.ShutdownTimeout), v => options.ShutdownTimeout = v);
+    }
+
+    private static void ReadIoEngine(IConfiguration section, Action<IoEngine> assign)
+    {
+        var entry = section.GetSection(nameof(ProtocolServerHostOptions.IoEngine));
+        if (entry.Value is not { Length: > 0 } text) return;
+        // Named values only (Enum.TryParse would also take "7" or "Epoll,Sockets").
+        IoEngine? engine = text.Trim().ToUpperInvariant() switch
+        {
+            "DEFAULT" => IoEngine.Default,
+            "SOCKETS" => IoEngine.Sockets,
+            "EPOLL" => IoEngine.Epoll,
+            _ => null,
+        };
+        if (engine is null) throw Invalid(entry.Path, text, "Default, Sockets or Epoll");
+        assign(engine.Value);
     }
 
     private static void ReadLong(IConfiguration section, string key, Action<long> assign)

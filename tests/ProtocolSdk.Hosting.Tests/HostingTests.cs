@@ -110,6 +110,7 @@ public class HostingTests
             ["Servers:Echo:Endpoints:0:Port"] = "0",
             ["Servers:Echo:Endpoints:1"] = "127.0.0.1:0",
             ["Servers:Echo:Backlog"] = "64",
+            ["Servers:Echo:IoEngine"] = "sockets",
             ["Servers:Echo:ReceiveBufferSize"] = "4096",
             ["Servers:Echo:HighWaterMark"] = "131072",
             ["Servers:Echo:LowWaterMark"] = "1024",
@@ -124,6 +125,7 @@ public class HostingTests
             .Get(ProtocolServerHost<EchoProtocol>.OptionsName);
         Assert.Equal(2, options.Endpoints.Count);
         Assert.Equal(64, options.Backlog);
+        Assert.Equal(IoEngine.Sockets, options.IoEngine);
         Assert.Equal(4096, options.ReceiveBufferSize);
         Assert.Equal(131072, options.HighWaterMark);
         Assert.Equal(1024, options.LowWaterMark);
@@ -157,6 +159,18 @@ public class HostingTests
         using var host = builder.Build();
         var ex = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<ProtocolServerHost<EchoProtocol>>());
         Assert.Contains("Echo:Endpoints:0:Address", ex.Message);
+    }
+
+    [Fact]
+    public void An_unknown_IoEngine_names_the_key_and_the_values()
+    {
+        var builder = NewBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Echo:IoEngine"] = "2" });
+        builder.Services.AddProtocolServer<EchoProtocol>(builder.Configuration.GetSection("Echo"));
+        using var host = builder.Build();
+        var ex = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<ProtocolServerHost<EchoProtocol>>());
+        Assert.Contains("Echo:IoEngine", ex.Message);
+        Assert.Contains("Default, Sockets or Epoll", ex.Message);
     }
 
     [Fact]

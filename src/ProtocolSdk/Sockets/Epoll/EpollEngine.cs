@@ -27,7 +27,7 @@ internal sealed class EpollEngine
         _loops = new EpollLoop[Math.Max(1, loops)];
         for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop(i);
         _reportedBatch = new long[_loops.Length];
-        var period = StallThreshold / 4;
+        var period = StallThreshold / 2; // a stall is reported 200-300 ms in; 10 wake-ups a second while idle
         _watchdog = new Timer(static state => ((EpollEngine)state!).CheckStalls(), this, period, period);
     }
 
