@@ -28,6 +28,8 @@ public sealed class ProtocolServer : IAsyncDisposable
     private readonly DescriptorBudget _descriptors;
     private readonly Task _acceptLoop;
     private readonly TlsStart? _tls; // prepared once: one certificate context for every connection
+    private readonly IPEndPoint? _acceptedLocalEndPoint;
+    private readonly Action<SocketTransport> _connectionEnded; // OnConnectionEnded, made once (not per connection)
     private int _disposed;
 
     private ProtocolServer(Socket listener, Func<Protocol> factory, ProtocolServerOptions options, string protocolName)
@@ -38,6 +40,12 @@ public sealed class ProtocolServer : IAsyncDisposable
         _host = ConnectionHost.For(options);
         _tls = options.Tls is { } tls ? TlsStart.ForServer(ServerTlsOptions.Prepare(tls)) : null;
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        // Bound to one address, every accepted connection's local end is the listener's: share it instead of asking
+        // each socket (an endpoint object less per connection). A wildcard listener's connections differ.
+        bool wildcard = LocalEndPoint.Address.Equals(IPAddress.Any) || LocalEndPoint.Address.Equals(IPAddress.IPv6Any)
+            || LocalEndPoint.Address.IsIPv4MappedToIPv6;
+        _acceptedLocalEndPoint = wildcard ? null : LocalEndPoint;
+        _connectionEnded = OnConnectionEnded;
         _backoff = new AcceptBackoff(_host, options.TimeProvider, LocalEndPoint);
         _descriptors = options.DescriptorBudget ?? DescriptorBudget.Process;
         _descriptors.WarnIfSmall(_host.Logger);
@@ -195,7 +203,7 @@ public sealed class ProtocolServer : IAsyncDisposable
         SocketTransport transport;
         try
         {
-            transport = new SocketTransport(_options.CreateMedium(socket), _host, _options.ReceiveBufferSize, _tls);
+            transport = new SocketTransport(_options.CreateMedium(socket, _acceptedLocalEndPoint), _host, _options.ReceiveBufferSize, _tls);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -215,42 +223,38 @@ public sealed class ProtocolServer : IAsyncDisposable
             _connections.Add(transport);
         }
         // Run on the thread pool so a slow ConnectionMade never holds up accepting.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.RunConnectionAsync(state.Transport), (Server: this, Transport: transport), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Server.RunConnection(state.Transport), (Server: this, Transport: transport), preferLocal: false);
     }
 
-    private async Task RunConnectionAsync(SocketTransport transport)
+    private void RunConnection(SocketTransport transport)
     {
+        Protocol protocol;
         try
         {
-            Protocol protocol;
-            try
-            {
-                protocol = _factory() ?? throw new InvalidOperationException("The protocol factory returned null.");
-            }
-            catch (Exception ex)
-            {
-                Log.AcceptFailed(_host.Logger, ex);
-                transport.Abort();
-                return;
-            }
-            await transport.RunAsync(protocol).ConfigureAwait(false);
+            protocol = _factory() ?? throw new InvalidOperationException("The protocol factory returned null.");
         }
         catch (Exception ex)
         {
-            // Never let one connection take the server down.
             Log.AcceptFailed(_host.Logger, ex);
+            transport.Abort();
+            OnConnectionEnded(transport);
+            return;
         }
-        finally
+        // No awaiting frame of our own: the transport calls back when it is done (one state machine per idle connection).
+        _ = transport.RunAsync(protocol, _connectionEnded);
+    }
+
+    /// <summary>A connection ended (its ConnectionLost ran, or it never started): forget it and give its descriptor back.</summary>
+    private void OnConnectionEnded(SocketTransport transport)
+    {
+        bool last;
+        lock (_connections)
         {
-            bool last;
-            lock (_connections)
-            {
-                _connections.Remove(transport);
-                _descriptors.Return(); // the socket is closed by now
-                last = _connections.Count == 0 && Volatile.Read(ref _disposed) != 0;
-            }
-            if (last) _drained.TrySetResult();
+            _connections.Remove(transport);
+            _descriptors.Return(); // the socket is closed by now
+            last = _connections.Count == 0 && Volatile.Read(ref _disposed) != 0;
         }
+        if (last) _drained.TrySetResult();
     }
 
     /// <summary>

@@ -33,8 +33,8 @@ public abstract class Transport
     private const int StateOpen = 0, StateClosing = 1, StateClosed = 2;
 
     private readonly object _callbackLock = new();
-    private readonly object _sendLock = new();
     private readonly OutputBuffer _output = new();
+    private readonly object _sendLock; // the output buffer itself (private, never exposed): one object less per connection
     private readonly ConnectionHost _host;
     private Protocol? _protocol;
     private Protocol? _admittedBy;
@@ -67,6 +67,7 @@ public abstract class Transport
     private protected Transport(ConnectionHost host)
     {
         _host = host;
+        _sendLock = _output;
     }
 
     /// <summary>The remote end of the connection.</summary>

@@ -17,13 +17,20 @@ internal class SocketMedium : ConnectionMedium
     private readonly IPEndPoint _remote;
     private readonly IPEndPoint _local;
 
-    public SocketMedium(Socket socket)
+    /// <param name="socket">a connected socket.</param>
+    /// <param name="local">its local end when the caller knows it (a listener bound to one address): shared, not asked.</param>
+    /// <param name="nonBlocking">
+    /// put the socket in non-blocking mode, so <see cref="Receive"/> and <see cref="Send"/> never block. A subclass that
+    /// reads and sends with non-blocking calls of its own passes false: on Linux the runtime builds its asynchronous
+    /// machinery for the socket (about 250 bytes that live as long as the socket) as soon as it is made non-blocking.
+    /// </param>
+    public SocketMedium(Socket socket, IPEndPoint? local = null, bool nonBlocking = true)
     {
         _socket = socket;
         socket.NoDelay = true;
-        socket.Blocking = false; // sends and reads on the caller's thread must never block
+        if (nonBlocking) socket.Blocking = false; // sends and reads on the caller's thread must never block
         _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
-        _local = Normalize((IPEndPoint)socket.LocalEndPoint!);
+        _local = local ?? Normalize((IPEndPoint)socket.LocalEndPoint!);
     }
 
     public override IPEndPoint RemoteEndPoint => _remote;

@@ -81,126 +81,140 @@ internal sealed class SocketTransport : Transport
         }
     }
 
-    /// <summary>Runs the connection to its end: admission, ConnectionMade, the receive loop, ConnectionLost.</summary>
-    public async Task RunAsync(Protocol protocol)
-    {
-        if (!await AdmitAsync(protocol).ConfigureAwait(false))
-        {
-            _established?.TrySetException(new IOException("The connection was rejected by an admission policy."));
-            return;
-        }
-
-        bool connected = true;
-        if (_initialTls is { } tls)
-        {
-            MarkTlsFromStart();
-            connected = await HandshakeAsync(tls, upgrade: false).ConfigureAwait(false);
-        }
-        if (connected)
-        {
-            Connect();
-            _established?.TrySetResult();
-            await ReceiveLoopAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            _established?.TrySetException(_handshakeError ?? new IOException("The TLS handshake did not complete."));
-        }
-
-        // Wait until the socket is closed one way or the other, and until the send loop has let go of its chunk, so
-        // Finish never returns an output block that a SendAsync still reads.
-        while (Volatile.Read(ref _mediumClosed) == 0)
-        {
-            await _receiveSignal.WaitAsync().ConfigureAwait(false);
-        }
-        if (Volatile.Read(ref _sendLoop) is { } sendLoop)
-        {
-            await sendLoop.Exited.Task.ConfigureAwait(false);
-        }
-        _ssl?.Dispose(); // after both loops let go of it
-        Finish();
-    }
-
-    /// <summary>Completes when a TLS client connection is made (after its handshake); fails when the handshake failed.</summary>
-    internal Task Established => _established?.Task ?? Task.CompletedTask;
-
-    private async Task ReceiveLoopAsync()
+    /// <summary>
+    /// Runs the connection to its end: admission, ConnectionMade, the receive loop, ConnectionLost; then
+    /// <paramref name="ended"/> (the server's bookkeeping), whatever happened. One async method on purpose: an idle
+    /// connection is parked in exactly one state machine (each nested async method would keep a box of its own, about
+    /// 100 bytes, for the whole life of the connection).
+    /// </summary>
+    public async Task RunAsync(Protocol protocol, Action<SocketTransport>? ended = null)
     {
         byte[]? buffer = null;
         try
         {
-            while (Volatile.Read(ref _mediumClosed) == 0)
+            if (!await AdmitAsync(protocol).ConfigureAwait(false))
             {
-                if (Volatile.Read(ref _startTls) is { } start)
-                {
-                    // STARTTLS: whatever is left of the chunk that carried the command was not delivered; it is dropped
-                    // with the buffer. Bytes still in the kernel belong to the handshake (plaintext there fails it).
-                    ReturnBuffer(ref buffer);
-                    Volatile.Write(ref _startTls, null);
-                    if (!await HandshakeAsync(start, upgrade: true).ConfigureAwait(false)) break;
-                    continue;
-                }
+                _established?.TrySetException(new IOException("The connection was rejected by an admission policy."));
+                return;
+            }
 
-                if (!ShouldTakeInput)
+            bool connected = true;
+            if (_initialTls is { } tls)
+            {
+                MarkTlsFromStart();
+                connected = await HandshakeAsync(tls, upgrade: false).ConfigureAwait(false);
+            }
+            if (connected)
+            {
+                Connect();
+                _established?.TrySetResult();
+                try
                 {
-                    // Paused, half-closed by the peer, or flushing after its FIN: hold no memory while waiting.
-                    ReturnBuffer(ref buffer);
-                    await _receiveSignal.WaitAsync().ConfigureAwait(false);
-                    continue;
-                }
+                    // The receive loop.
+                    while (Volatile.Read(ref _mediumClosed) == 0)
+                    {
+                        if (Volatile.Read(ref _startTls) is { } start)
+                        {
+                            // STARTTLS: whatever is left of the chunk that carried the command was not delivered; it is
+                            // dropped with the buffer. Bytes still in the kernel belong to the handshake (plaintext there fails it).
+                            ReturnBuffer(ref buffer);
+                            Volatile.Write(ref _startTls, null);
+                            if (!await HandshakeAsync(start, upgrade: true).ConfigureAwait(false)) break;
+                            continue;
+                        }
 
-                var ssl = Volatile.Read(ref _tlsMode) == TlsActive ? _ssl : null;
-                if (buffer is null)
-                {
-                    // Zero-byte receive: completes when data (or EOF) is there, without a buffer.
-                    if (ssl is not null) await ssl.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
-                    else await _medium.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
-                    if (!ShouldTakeInput) continue;
-                    buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
-                }
+                        if (!ShouldTakeInput)
+                        {
+                            // Paused, half-closed by the peer, or flushing after its FIN: hold no memory while waiting.
+                            ReturnBuffer(ref buffer);
+                            await _receiveSignal.WaitAsync().ConfigureAwait(false);
+                            continue;
+                        }
 
-                // Input being discarded during a close is read in whole buffers (a read throttle no longer applies).
-                int limit = ShouldRead ? Math.Min(_receiveBufferSize, ReadSizeLimit) : _receiveBufferSize;
-                int n;
-                SocketError error = SocketError.Success;
-                if (ssl is not null) n = await ssl.ReadAsync(buffer.AsMemory(0, limit)).ConfigureAwait(false);
-                else n = _medium.Receive(buffer.AsSpan(0, limit), out error);
-                if (error == SocketError.WouldBlock)
-                {
-                    ReturnBuffer(ref buffer);
-                    continue;
-                }
-                if (error != SocketError.Success)
-                {
-                    OnMediumError(new SocketException((int)error)); // a reset mid-linger ends the close at once
-                    break;
-                }
-                if (ssl is null && n > 0) Volatile.Write(ref _plainReceived, _plainReceived + n);
-                if (n == 0)
-                {
-                    // End of stream: the protocol hears ReadConnectionLost (half-close), or a lingering close completes.
-                    ReturnBuffer(ref buffer);
-                    OnPeerClosed();
-                    continue;
-                }
+                        var ssl = Volatile.Read(ref _tlsMode) == TlsActive ? _ssl : null;
+                        if (buffer is null)
+                        {
+                            // Zero-byte receive: completes when data (or EOF) is there, without a buffer.
+                            if (ssl is not null) await ssl.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                            else await _medium.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                            if (!ShouldTakeInput) continue;
+                            buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
+                        }
 
-                Deliver(buffer.AsSpan(0, n));
-                if (n < limit)
+                        // Input being discarded during a close is read in whole buffers (a read throttle no longer applies).
+                        int limit = ShouldRead ? Math.Min(_receiveBufferSize, ReadSizeLimit) : _receiveBufferSize;
+                        int n;
+                        SocketError error = SocketError.Success;
+                        if (ssl is not null) n = await ssl.ReadAsync(buffer.AsMemory(0, limit)).ConfigureAwait(false);
+                        else n = _medium.Receive(buffer.AsSpan(0, limit), out error);
+                        if (error == SocketError.WouldBlock)
+                        {
+                            ReturnBuffer(ref buffer);
+                            continue;
+                        }
+                        if (error != SocketError.Success)
+                        {
+                            OnMediumError(new SocketException((int)error)); // a reset mid-linger ends the close at once
+                            break;
+                        }
+                        if (ssl is null && n > 0) Volatile.Write(ref _plainReceived, _plainReceived + n);
+                        if (n == 0)
+                        {
+                            // End of stream: the protocol hears ReadConnectionLost (half-close), or a lingering close completes.
+                            ReturnBuffer(ref buffer);
+                            OnPeerClosed();
+                            continue;
+                        }
+
+                        Deliver(buffer.AsSpan(0, n));
+                        if (n < limit)
+                        {
+                            // The socket is most likely drained: give the buffer back before waiting again.
+                            ReturnBuffer(ref buffer);
+                        }
+                    }
+                }
+                catch (Exception ex) when (IsMediumFailure(ex))
                 {
-                    // The socket is most likely drained: give the buffer back before waiting again.
+                    if (!IsClosed) OnMediumError(ex);
+                }
+                finally
+                {
                     ReturnBuffer(ref buffer);
                 }
             }
+            else
+            {
+                _established?.TrySetException(_handshakeError ?? new IOException("The TLS handshake did not complete."));
+            }
+
+            // Wait until the socket is closed one way or the other, and until the send loop has let go of its chunk, so
+            // Finish never returns an output block that a SendAsync still reads.
+            while (Volatile.Read(ref _mediumClosed) == 0)
+            {
+                await _receiveSignal.WaitAsync().ConfigureAwait(false);
+            }
+            if (Volatile.Read(ref _sendLoop) is { } sendLoop)
+            {
+                await sendLoop.Exited.Task.ConfigureAwait(false);
+            }
+            _ssl?.Dispose(); // after both loops let go of it
+            Finish();
         }
-        catch (Exception ex) when (IsMediumFailure(ex))
+        catch (Exception ex) when (ended is not null)
         {
-            if (!IsClosed) OnMediumError(ex);
+            // A server's connection never takes the server down: log it and close.
+            Log.AcceptFailed(Host.Logger, ex);
+            Abort();
         }
         finally
         {
-            ReturnBuffer(ref buffer);
+            ended?.Invoke(this);
         }
     }
+
+    /// <summary>Completes when a TLS client connection is made (after its handshake); fails when the handshake failed.</summary>
+    internal Task Established => _established?.Task ?? Task.CompletedTask;
 
     private static bool IsMediumFailure(Exception ex) =>
         ex is SocketException or ObjectDisposedException or IOException or AuthenticationException or InvalidOperationException;

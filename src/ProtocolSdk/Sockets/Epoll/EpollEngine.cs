@@ -54,10 +54,10 @@ internal sealed class EpollEngine
     public int LoopCount => _loops.Length;
 
     /// <summary>A medium for <paramref name="socket"/> on the next loop.</summary>
-    public EpollMedium CreateMedium(Socket socket)
+    public EpollMedium CreateMedium(Socket socket, System.Net.IPEndPoint? local = null)
     {
         uint next = Interlocked.Increment(ref _next);
-        return new EpollMedium(socket, _loops[next % (uint)_loops.Length]);
+        return new EpollMedium(socket, _loops[next % (uint)_loops.Length], local);
     }
 
     private void CheckStalls()

@@ -1,6 +1,8 @@
 using System;
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -17,17 +19,20 @@ internal sealed class EpollMedium : SocketMedium
 {
     private readonly EpollLoop _loop;
     private readonly ReadinessSignal _readable = new();
-    private readonly ReadinessSignal _writable = new();
+    private ReadinessSignal? _writable; // created by the first send the kernel refuses: most connections never wait to send
     private int _closed;
     private bool _inputEnded; // epoll reported the peer's FIN (or an error): reads never block again
 
-    public EpollMedium(Socket socket, EpollLoop loop)
-        : base(socket)
+    public EpollMedium(Socket socket, EpollLoop loop, IPEndPoint? local = null)
+        : base(socket, local, nonBlocking: false) // reads and sends below pass MSG_DONTWAIT instead
     {
         _loop = loop;
         Handle = socket.SafeHandle;
+        _fd = (int)Handle.DangerousGetHandle();
         loop.Register(this); // last: from here on the loop may deliver edges
     }
+
+    private readonly int _fd;
 
     internal SafeSocketHandle Handle { get; }
 
@@ -44,13 +49,13 @@ internal sealed class EpollMedium : SocketMedium
         // waking the reader, so a read that returns the last bytes leaves the socket ready for the read that sees it.
         if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Write(ref _inputEnded, true);
         if ((events & (LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) _readable.Notify();
-        if ((events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) _writable.Notify();
+        if ((events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Read(ref _writable)?.Notify();
     }
 
     public override int Receive(Span<byte> buffer, out SocketError error)
     {
         _readable.Consume();
-        int n = base.Receive(buffer, out error);
+        int n = Transfer(buffer, send: false, out error);
         // A full buffer may have left more behind: stay ready. A short read drained the socket at that instant, and any
         // byte that arrives later raises a new edge; but an end of stream already seen raises none, so stay ready for it.
         if ((error == SocketError.Success && n == buffer.Length && n > 0) || Volatile.Read(ref _inputEnded)) _readable.MarkReady();
@@ -80,9 +85,10 @@ internal sealed class EpollMedium : SocketMedium
 
     public override int Send(ReadOnlySpan<byte> data, out SocketError error)
     {
-        _writable.Consume();
-        int n = base.Send(data, out error);
-        if (error == SocketError.Success) _writable.MarkReady();
+        var writable = Volatile.Read(ref _writable);
+        writable?.Consume();
+        int n = Transfer(data, send: true, out error);
+        if (error == SocketError.Success) writable?.MarkReady();
         return n;
     }
 
@@ -94,15 +100,67 @@ internal sealed class EpollMedium : SocketMedium
         return SendWhenWritableAsync(data, cancellationToken);
     }
 
+    /// <summary>
+    /// The writable signal, created on first need. Created before the send it guards is retried, so an edge that comes
+    /// after that send's refusal is recorded; one that came before it concerns space the refused send already saw.
+    /// </summary>
+    private ReadinessSignal Writable()
+    {
+        var writable = Volatile.Read(ref _writable);
+        if (writable is not null) return writable;
+        writable = new ReadinessSignal();
+        if (Volatile.Read(ref _closed) != 0) writable.Close();
+        writable = Interlocked.CompareExchange(ref _writable, writable, null) ?? writable;
+        if (Volatile.Read(ref _closed) != 0) writable.Close(); // closed while it was being published
+        return writable;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> SendWhenWritableAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        var writable = Writable();
+        // The refused send in SendAsync may have run before the signal existed: try again with it in place first.
         while (true)
         {
-            await _writable.WaitAsync(cancellationToken).ConfigureAwait(false);
             int n = Send(data.Span, out SocketError error);
             if (error == SocketError.Success) return n;
             if (error != SocketError.WouldBlock) throw new SocketException((int)error);
+            await writable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One non-blocking recv or send (MSG_DONTWAIT) on the descriptor, held against a concurrent close by the handle's
+    /// reference count (a closed socket throws <see cref="ObjectDisposedException"/>, as the runtime's calls do).
+    /// </summary>
+    private unsafe int Transfer(ReadOnlySpan<byte> data, bool send, out SocketError error)
+    {
+        bool added = false;
+        try
+        {
+            Handle.DangerousAddRef(ref added);
+            fixed (byte* bytes = data)
+            {
+                while (true)
+                {
+                    nint n = send
+                        ? LibC.Send(_fd, bytes, (nuint)data.Length, LibC.MSG_DONTWAIT | LibC.MSG_NOSIGNAL)
+                        : LibC.Recv(_fd, bytes, (nuint)data.Length, LibC.MSG_DONTWAIT);
+                    if (n >= 0)
+                    {
+                        error = SocketError.Success;
+                        return (int)n;
+                    }
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == LibC.EINTR) continue;
+                    error = LibC.ToSocketError(errno);
+                    return 0;
+                }
+            }
+        }
+        finally
+        {
+            if (added) Handle.DangerousRelease();
         }
     }
 
@@ -117,7 +175,7 @@ internal sealed class EpollMedium : SocketMedium
         finally
         {
             _readable.Close();
-            _writable.Close();
+            Volatile.Read(ref _writable)?.Close();
         }
     }
 }

@@ -19,6 +19,31 @@ internal static partial class LibC
 
     public static readonly int EventDataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
+    public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    public static unsafe partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    public static unsafe partial nint Send(int fd, byte* buffer, nuint length, int flags);
+
+    /// <summary>The <see cref="System.Net.Sockets.SocketError"/> for a Linux errno, as the runtime reports it.</summary>
+    public static System.Net.Sockets.SocketError ToSocketError(int errno) => errno switch
+    {
+        11 => System.Net.Sockets.SocketError.WouldBlock,          // EAGAIN / EWOULDBLOCK
+        32 => System.Net.Sockets.SocketError.Shutdown,            // EPIPE: sending after our FIN or the peer's reset
+        100 => System.Net.Sockets.SocketError.NetworkDown,        // ENETDOWN
+        101 => System.Net.Sockets.SocketError.NetworkUnreachable, // ENETUNREACH
+        103 => System.Net.Sockets.SocketError.ConnectionAborted,  // ECONNABORTED
+        104 => System.Net.Sockets.SocketError.ConnectionReset,    // ECONNRESET
+        107 => System.Net.Sockets.SocketError.NotConnected,       // ENOTCONN
+        110 => System.Net.Sockets.SocketError.TimedOut,           // ETIMEDOUT
+        113 => System.Net.Sockets.SocketError.HostUnreachable,    // EHOSTUNREACH
+        9 => System.Net.Sockets.SocketError.OperationAborted,     // EBADF: closed under us
+        12 or 105 => System.Net.Sockets.SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
+        _ => System.Net.Sockets.SocketError.SocketError,
+    };
+
     [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
 
