@@ -24,7 +24,7 @@ public sealed class BlocksOnceProtocol : Protocol
 
     public override void DataReceived(ReadOnlySpan<byte> data)
     {
-        bool onLoop = Thread.CurrentThread.Name?.StartsWith("ProtocolSdk epoll ", StringComparison.Ordinal) == true;
+        bool onLoop = Thread.CurrentThread.Name?.StartsWith(ProtocolSdk.Sockets.Epoll.EpollLoop.ThreadNamePrefix, StringComparison.Ordinal) == true;
 #pragma warning disable PSDK005 // the misbehaviour under test (not synchronisation): the watchdog must report it
         if (onLoop && Interlocked.Exchange(ref _blocked, 1) == 0) Thread.Sleep(600);
 #pragma warning restore PSDK005
@@ -74,7 +74,7 @@ public class IoEngineTests
         Assert.Equal(20, threads.Length);
         // The first chunk may be read before the loop first waits (on the thread that ran ConnectionMade); after that
         // every chunk is delivered by the loop that saw it, with the epoll engine, and never by one without it.
-        var onLoop = threads.Count(name => name?.StartsWith("ProtocolSdk epoll ", StringComparison.Ordinal) == true);
+        var onLoop = threads.Count(name => name?.StartsWith(ProtocolSdk.Sockets.Epoll.EpollLoop.ThreadNamePrefix, StringComparison.Ordinal) == true);
         if (engine == IoEngine.Epoll) Assert.InRange(onLoop, 19, 20);
         else Assert.Equal(0, onLoop);
     }

@@ -26,12 +26,16 @@ internal sealed unsafe class EpollLoop
     private long _busySince;          // Stopwatch timestamp at which the current batch of edges started; 0 while waiting
     private EpollMedium? _running;    // the socket whose waiter the loop is resuming (read by the watchdog)
 
+    /// <summary>The loop threads' names: this plus the loop's index.</summary>
+    public const string ThreadNamePrefix = "PSDK epoll ";
+
     public EpollLoop(int index)
     {
         Index = index;
         _epfd = LibC.EpollCreate1(LibC.EPOLL_CLOEXEC);
         if (_epfd < 0) throw new SocketException(Marshal.GetLastPInvokeError());
-        var thread = new Thread(Run) { IsBackground = true, Name = "ProtocolSdk epoll " + index };
+        // Linux shows 15 characters of a thread's name (top -H, ps -L): "PSDK epoll 0" fits.
+        var thread = new Thread(Run) { IsBackground = true, Name = ThreadNamePrefix + index };
         thread.UnsafeStart();
     }
 
