@@ -34,7 +34,7 @@ internal sealed class ReadThrottle : TimerEntry, IDisposable
 
     public void OnReceived(int bytes)
     {
-        double balance = _bucket.Consume(WireCharge(bytes));
+        double balance = _bucket.Consume(WireCharge(bytes), _transport.PolicyNow());
         if (balance < 0)
         {
             _metrics.ThrottlePaused();

@@ -30,7 +30,11 @@ internal sealed class TimeoutPolicy : TimerEntry
         _wheel.Schedule(this, _wheel.Now + _periodTimestamps);
     }
 
-    public void Reset() => TimerWheel.Postpone(this, _wheel.Now + _periodTimestamps);
+    public void Reset()
+    {
+        long now = _owner.TransportOrNull is { } transport ? transport.PolicyNow() : _wheel.Now;
+        TimerWheel.Postpone(this, now + _periodTimestamps);
+    }
 
     public void Cancel()
     {

@@ -64,11 +64,14 @@ public sealed partial class TokenBucket
     }
 
     /// <summary>Takes up to <paramref name="wanted"/> bytes' worth of tokens, never into debt; returns how many were taken.</summary>
-    public int Take(int wanted)
+    public int Take(int wanted) => Take(wanted, _time.GetTimestamp());
+
+    /// <summary><see cref="Take(int)"/> at a time the caller already read from this bucket's clock.</summary>
+    internal int Take(int wanted, long now)
     {
         lock (_lock)
         {
-            Refill();
+            Refill(now);
             double cap = _tokens;
             if (_users > 1) cap = Math.Min(cap, Math.Max(BurstBytes / _users, Math.Min(MinimumShare, BurstBytes)));
             int taken = (int)Math.Min(wanted, Math.Floor(cap));
@@ -79,11 +82,14 @@ public sealed partial class TokenBucket
     }
 
     /// <summary>Consumes <paramref name="bytes"/> tokens, running into debt if needed; returns the balance after.</summary>
-    public double Consume(int bytes)
+    public double Consume(int bytes) => Consume(bytes, _time.GetTimestamp());
+
+    /// <summary><see cref="Consume(int)"/> at a time the caller already read from this bucket's clock.</summary>
+    internal double Consume(int bytes, long now)
     {
         lock (_lock)
         {
-            Refill();
+            Refill(now);
             _tokens -= bytes;
             return _tokens;
         }
@@ -111,20 +117,22 @@ public sealed partial class TokenBucket
         }
     }
 
-    private void Refill()
+    private void Refill() => Refill(_time.GetTimestamp());
+
+    private void Refill(long now)
     {
         if (_feed is not null && !_feed.RefillsLocally)
         {
             _feed.TopUpIfLow(_tokens); // shared budget: tokens come only from slices leased from the cluster store
             return;
         }
-        RefillFromClock();
+        RefillFromClock(now);
         _feed?.ProbeIfDue();
     }
 
-    private void RefillFromClock()
+    private void RefillFromClock(long now)
     {
-        long now = _time.GetTimestamp();
+        // A time older than the last refill (another thread refilled with a later one) adds nothing.
         long elapsed = now - _lastRefill;
         if (elapsed <= 0) return;
         _lastRefill = now;

@@ -21,7 +21,8 @@ internal sealed class WriteThrottle : TimerEntry, IDisposable
         bucket.AddUser();
     }
 
-    public int Take(int wanted) => _bucket.Take(wanted);
+    /// <summary>Takes up to <paramref name="wanted"/> tokens at <paramref name="now"/> (the transport's <see cref="Transport.PolicyNow"/>).</summary>
+    public int Take(int wanted, long now) => _bucket.Take(wanted, now);
 
     public void Refund(int bytes) => _bucket.Refund(bytes);
 
