@@ -51,7 +51,6 @@ internal sealed class SocketTransport : Transport
     private long _plainReceived, _cipherReceived, _plainSent, _cipherSent;
     private long _cipherSentAccounted; // send loop only: ciphertext already charged to a write throttle
 
-
     /// <param name="medium">the connection under this transport: a socket, or the test kit's in-memory pipe.</param>
     /// <param name="host">what the connections of one server (or client, or test host) share.</param>
     /// <param name="receiveBufferSize">the size of the pooled buffer a read rents.</param>

@@ -140,7 +140,15 @@ public class IoEngineTests
         await send.WithTimeout("the TLS upload");
         Assert.True(payload.AsSpan().SequenceEqual(echoed), "TLS echo differs");
     }
+}
 
+/// <summary>
+/// Blocks an epoll loop on purpose, so it runs alone: the loops are process-wide, and 600 ms of a blocked loop would
+/// stall other tests' connections on it (a real-socket throttle test measured 66 % of its rate while this ran beside it).
+/// </summary>
+[Collection(nameof(NonParallelCollection))]
+public class LoopStallTests
+{
     [Fact]
     public async Task A_callback_that_blocks_its_loop_is_logged_with_the_protocol_and_counted()
     {

@@ -51,8 +51,6 @@ internal sealed class EpollEngine
         }
     }
 
-    public int LoopCount => _loops.Length;
-
     /// <summary>A medium for <paramref name="socket"/> on the next loop.</summary>
     public EpollMedium CreateMedium(Socket socket, System.Net.IPEndPoint? local = null)
     {

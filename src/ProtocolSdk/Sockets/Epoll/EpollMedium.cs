@@ -9,15 +9,17 @@ using System.Threading.Tasks;
 namespace ProtocolSdk.Sockets.Epoll;
 
 /// <summary>
-/// A connected socket driven by the SDK's epoll loops instead of the runtime's sockets engine. Reads and sends stay
-/// non-blocking socket calls on the caller's thread (as in <see cref="SocketMedium"/>); only the waiting differs: a
-/// zero-byte receive or a send the kernel refused waits for an epoll edge, and the loop that saw the edge resumes the
-/// waiting code inline, so the protocol's callbacks run on the loop thread with no hop to the thread pool. The
-/// runtime's engine never sees the socket (no async operation is issued on it).
+/// A connected socket driven by the SDK's epoll loops instead of the runtime's sockets engine. Reads and sends are
+/// non-blocking calls on the caller's thread, as in <see cref="SocketMedium"/>, but made directly (<c>recv</c> and
+/// <c>send</c> with <c>MSG_DONTWAIT</c>), so the socket never has to be switched to non-blocking mode, which would make
+/// the runtime build its asynchronous machinery for it. Only the waiting differs: a zero-byte receive or a send the
+/// kernel refused waits for an epoll edge, and the loop that saw the edge resumes the waiting code inline, so the
+/// protocol's callbacks run on the loop thread with no hop to the thread pool. The runtime's engine never sees the socket.
 /// </summary>
 internal sealed class EpollMedium : SocketMedium
 {
     private readonly EpollLoop _loop;
+    private readonly int _fd;
     private readonly ReadinessSignal _readable = new();
     private ReadinessSignal? _writable; // created by the first send the kernel refuses: most connections never wait to send
     private int _closed;
@@ -31,8 +33,6 @@ internal sealed class EpollMedium : SocketMedium
         _fd = (int)Handle.DangerousGetHandle();
         loop.Register(this); // last: from here on the loop may deliver edges
     }
-
-    private readonly int _fd;
 
     internal SafeSocketHandle Handle { get; }
 
