@@ -8,6 +8,8 @@ using ProtocolSdk.Tests.Support;
 namespace ProtocolSdk.Tests.Cluster;
 
 /// <summary>ClusterWide [Throttle]: local buckets fed by slices of a budget shared through the store.</summary>
+// Rates measured on the wall clock over real sockets: run with the other timing-sensitive socket tests, alone.
+[Collection(ProtocolSdk.Tests.Policies.TimingSensitiveSockets.Name)]
 public class ClusterThrottleTests
 {
     private static void WaitUntil(Func<bool> condition, string what) =>

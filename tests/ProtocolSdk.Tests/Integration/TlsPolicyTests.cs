@@ -23,6 +23,8 @@ public sealed partial class ThrottledTlsSink : Protocol
     }
 }
 
+// Rates measured on the wall clock over real sockets: run with the other timing-sensitive socket tests, alone.
+[Collection(ProtocolSdk.Tests.Policies.TimingSensitiveSockets.Name)]
 public class TlsPolicyTests
 {
     [Fact]

@@ -29,6 +29,8 @@ public sealed partial class WireThrottledEcho : Protocol
 }
 
 /// <summary>Over TLS the throttles and the rate checks measure what the network carries: ciphertext.</summary>
+// Rates measured on the wall clock over real sockets: run with the other timing-sensitive socket tests, alone.
+[Collection(ProtocolSdk.Tests.Policies.TimingSensitiveSockets.Name)]
 public class TlsWireBytesTests
 {
     [Fact]
