@@ -80,6 +80,26 @@ public class IoEngineTests
     }
 
     [Theory]
+    [InlineData(IoEngine.Epoll, "127.0.0.1")]
+    [InlineData(IoEngine.Epoll, "0.0.0.0")]
+    [InlineData(IoEngine.Sockets, "127.0.0.1")]
+    [InlineData(IoEngine.Sockets, "0.0.0.0")]
+    public async Task The_transport_reports_both_ends_for_a_specific_and_a_wildcard_listener(IoEngine engine, string listenOn)
+    {
+        var made = new ProtocolCollector<RecordingProtocol>();
+        await using var server = await ProtocolServer.ListenTcpAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(listenOn), 0),
+            made.Wrap(() => new RecordingProtocol()), new ProtocolServerOptions { IoEngine = engine });
+        using var client = await Loopback.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.LocalEndPoint.Port));
+        await Loopback.WaitUntilAsync(() => made.All.Count == 1, "the connection");
+        var protocol = made.All.Single();
+        await protocol.MadeSignal.Task.WithTimeout("ConnectionMade");
+
+        // A wildcard listener's connection has the address the client dialled as its local end, never 0.0.0.0.
+        Assert.Equal(client.RemoteEndPoint, protocol.Transport.LocalEndPoint);
+        Assert.Equal(client.LocalEndPoint, protocol.Transport.RemoteEndPoint);
+    }
+
+    [Theory]
     [MemberData(nameof(Engines))]
     public async Task Four_megabytes_echo_byte_exact_through_backpressure_on_four_connections(IoEngine engine)
     {
