@@ -45,11 +45,11 @@ internal static class SampleServer
         {
             var local = server.LocalEndPoint;
             var connectTo = new IPEndPoint(ServerOptions.Connectable(local.Address), local.Port);
-            Console.WriteLine($"{options.SampleName} listening on {local}; try: {tryCommand(connectTo)}   (Ctrl+C stops)");
-
+            // The handlers first: whoever reads the line below may stop the server at once, and must get an orderly stop.
             using var stop = new CancellationTokenSource();
             using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            Console.WriteLine($"{options.SampleName} listening on {local}; try: {tryCommand(connectTo)}   (Ctrl+C stops)");
             using var stats = options.Stats ? StatsPrinter.Start(Console.Out, TimeSpan.FromSeconds(1)) : null;
             var serving = whileServing?.Invoke(stop.Token) ?? Task.CompletedTask;
             try
