@@ -29,6 +29,7 @@ public sealed class ProtocolServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private readonly TlsStart? _tls; // prepared once: one certificate context for every connection
     private readonly IPEndPoint? _acceptedLocalEndPoint;
+    private readonly Sockets.Epoll.EpollAcceptor? _epollAcceptor; // the epoll engine accepts on its loops (no Socket per connection)
     private readonly Action<SocketTransport> _connectionEnded; // OnConnectionEnded, made once (not per connection)
     private int _disposed;
 
@@ -46,6 +47,10 @@ public sealed class ProtocolServer : IAsyncDisposable
             || LocalEndPoint.Address.IsIPv4MappedToIPv6;
         _acceptedLocalEndPoint = wildcard ? null : LocalEndPoint;
         _connectionEnded = OnConnectionEnded;
+        if (options.ResolvedIoEngine == IoEngine.Epoll && options.AcceptSocket is null)
+        {
+            _epollAcceptor = new Sockets.Epoll.EpollAcceptor(listener, Sockets.Epoll.EpollEngine.Shared, _acceptedLocalEndPoint);
+        }
         _backoff = new AcceptBackoff(_host, options.TimeProvider, LocalEndPoint);
         _descriptors = options.DescriptorBudget ?? DescriptorBudget.Process;
         _descriptors.WarnIfSmall(_host.Logger);
@@ -168,12 +173,13 @@ public sealed class ProtocolServer : IAsyncDisposable
                 }
                 continue;
             }
-            Socket socket;
+            Socket? socket = null;
+            ConnectionMedium? medium = null;
             try
             {
-                socket = _options.AcceptSocket is { } accept
-                    ? await accept(_listener, stopping).ConfigureAwait(false)
-                    : await _listener.AcceptAsync(stopping).ConfigureAwait(false);
+                if (_epollAcceptor is { } acceptor) medium = await acceptor.AcceptAsync().ConfigureAwait(false);
+                else if (_options.AcceptSocket is { } accept) socket = await accept(_listener, stopping).ConfigureAwait(false);
+                else socket = await _listener.AcceptAsync(stopping).ConfigureAwait(false);
             }
             catch (Exception) when (stopping.IsCancellationRequested || Volatile.Read(ref _disposed) != 0)
             {
@@ -194,29 +200,34 @@ public sealed class ProtocolServer : IAsyncDisposable
                 continue;
             }
             _backoff.Succeeded();
-            StartConnection(socket);
+            medium ??= CreateMedium(socket!);
+            if (medium is not null) StartConnection(medium);
         }
     }
 
-    private void StartConnection(Socket socket)
+    /// <summary>The medium for a socket the runtime accepted; null (the socket closed) when the peer left before we looked at it.</summary>
+    private ConnectionMedium? CreateMedium(Socket socket)
     {
-        SocketTransport transport;
         try
         {
-            transport = new SocketTransport(_options.CreateMedium(socket, _acceptedLocalEndPoint), _host, _options.ReceiveBufferSize, _tls);
+            return _options.CreateMedium(socket, _acceptedLocalEndPoint);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            socket.Dispose(); // the peer left before we looked at it
+            socket.Dispose();
             _descriptors.Return();
-            return;
+            return null;
         }
+    }
 
+    private void StartConnection(ConnectionMedium medium)
+    {
+        var transport = new SocketTransport(medium, _host, _options.ReceiveBufferSize, _tls);
         lock (_connections)
         {
             if (Volatile.Read(ref _disposed) != 0)
             {
-                socket.Dispose();
+                medium.Close(abort: false);
                 _descriptors.Return();
                 return;
             }
@@ -271,6 +282,7 @@ public sealed class ProtocolServer : IAsyncDisposable
             return;
         }
         _stopAccepting.Cancel();
+        _epollAcceptor?.Stop();
         _listener.Dispose();
         await _acceptLoop.ConfigureAwait(false);
 

@@ -121,7 +121,7 @@ public sealed class ProtocolServerOptions
 
     /// <summary>The medium for a connected socket on the chosen engine (<paramref name="local"/>: its local end, when known).</summary>
     internal Sockets.ConnectionMedium CreateMedium(System.Net.Sockets.Socket socket, System.Net.IPEndPoint? local = null) =>
-        ResolvedIoEngine == IoEngine.Epoll ? Sockets.Epoll.EpollEngine.Shared.CreateMedium(socket, local) : new Sockets.SocketMedium(socket, local);
+        ResolvedIoEngine == IoEngine.Epoll ? Sockets.Epoll.EpollEngine.Shared.CreateMedium(socket) : new Sockets.SocketMedium(socket, local);
 
     internal void Validate()
     {

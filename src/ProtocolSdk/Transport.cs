@@ -32,9 +32,8 @@ public abstract class Transport
     // Open -> Closing (graceful: flushing, then after our FIN lingering) -> Closed (the medium is being closed).
     private const int StateOpen = 0, StateClosing = 1, StateClosed = 2;
 
-    private readonly object _callbackLock = new();
+    private readonly object _callbackLock; // a private object of the subclass's when it has one: one object less per connection
     private readonly OutputBuffer _output = new();
-    private readonly object _sendLock; // the output buffer itself (private, never exposed): one object less per connection
     private readonly ConnectionHost _host;
     private Protocol? _protocol;
     private Protocol? _admittedBy;
@@ -65,11 +64,19 @@ public abstract class Transport
     private long _bytesDiscarded;
     private long _eventTime; // the clock for the chunk being delivered: 0 outside a delivery, -1 not read yet (PolicyNow)
 
-    private protected Transport(ConnectionHost host)
+    /// <param name="host">what the connections of one server (or client, or test host) share.</param>
+    /// <param name="callbackLock">
+    /// the object that serialises the protocol's callbacks: one the subclass owns and never exposes (nor locks for
+    /// anything else), or null for a new one.
+    /// </param>
+    private protected Transport(ConnectionHost host, object? callbackLock = null)
     {
         _host = host;
-        _sendLock = _output;
+        _callbackLock = callbackLock ?? new object();
     }
+
+    /// <summary>Guards the output buffer and the write path: the output buffer itself (private, never exposed).</summary>
+    private object SendLock => _output;
 
     /// <summary>The remote end of the connection.</summary>
     public abstract IPEndPoint RemoteEndPoint { get; }
@@ -86,7 +93,7 @@ public abstract class Transport
     /// <summary>Bytes written but not yet handed to the network.</summary>
     public long BufferedBytes
     {
-        get { lock (_sendLock) return _output.Length; }
+        get { lock (SendLock) return _output.Length; }
     }
 
     /// <summary>Total bytes received on this connection.</summary>
@@ -104,7 +111,7 @@ public abstract class Transport
     /// <summary>True once the peer finished sending (end of stream); see <see cref="Protocol.ReadConnectionLost"/>.</summary>
     public bool IsPeerFinished
     {
-        get { lock (_sendLock) return _peerFinished; }
+        get { lock (SendLock) return _peerFinished; }
     }
 
     /// <summary>True once the connection is closing or closed: writes are still sent while a graceful close flushes, and ignored once its FIN went out or the connection closed.</summary>
@@ -172,7 +179,7 @@ public abstract class Transport
     {
         if (!SupportsTls) throw new NotSupportedException("This transport cannot run TLS.");
         if (Interlocked.Exchange(ref _tlsStarted, 1) != 0) throw new InvalidOperationException("TLS was already started on this connection.");
-        lock (_sendLock)
+        lock (SendLock)
         {
             // Everything queued until now is plaintext; what is written from here on waits for the handshake.
             OnStartTls(start, _output.Length);
@@ -213,7 +220,7 @@ public abstract class Transport
     {
         // The deadline closes the socket, which then fails the handshake too: only the first report counts.
         if (Interlocked.Exchange(ref _tlsFailed, 1) != 0) return;
-        lock (_sendLock)
+        lock (SendLock)
         {
             _reasonSet = false; // the handshake's failure is the true reason, not the socket error it caused
             SetReason(reason);
@@ -262,7 +269,7 @@ public abstract class Transport
     {
         if (data.IsEmpty || Volatile.Read(ref _state) == StateClosed) return;
         AfterWrite after;
-        lock (_sendLock) after = WriteLocked(data);
+        lock (SendLock) after = WriteLocked(data);
         if (after == AfterWrite.Nothing) return;
         if ((after & AfterWrite.Overflow) != 0)
         {
@@ -340,7 +347,7 @@ public abstract class Transport
     /// <summary>Closes at once with the given reason (passed to <see cref="Protocol.ConnectionLost"/>).</summary>
     public void Abort(DisconnectReason reason)
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_state == StateClosed) return;
             if (_state == StateClosing && !_outputShutdown)
@@ -381,7 +388,7 @@ public abstract class Transport
     public void RegisterProducer(IPushProducer producer)
     {
         ArgumentNullException.ThrowIfNull(producer);
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_producer is not null && !ReferenceEquals(_producer, producer))
             {
@@ -398,7 +405,7 @@ public abstract class Transport
     /// <summary>Unregisters the producer; backpressure pauses reading again.</summary>
     public void UnregisterProducer()
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             _producer = null;
             _producerPaused = false;
@@ -430,7 +437,7 @@ public abstract class Transport
             {
                 Volatile.Write(ref _producerNotifier, 0);
             }
-            lock (_sendLock)
+            lock (SendLock)
             {
                 // A change may have landed after the last check and before the flag was cleared: go round again.
                 if (_producer is null || _writePaused == _producerPaused) return;
@@ -444,7 +451,7 @@ public abstract class Transport
         {
             IPushProducer? producer;
             bool pause;
-            lock (_sendLock)
+            lock (SendLock)
             {
                 producer = _producer;
                 pause = _writePaused;
@@ -460,7 +467,7 @@ public abstract class Transport
 
     internal void AttachWriteThrottle(WriteThrottle throttle)
     {
-        lock (_sendLock) _writeThrottle = throttle;
+        lock (SendLock) _writeThrottle = throttle;
     }
 
     internal void SetReadPause(ReadPauseReason reason, bool paused)
@@ -516,7 +523,7 @@ public abstract class Transport
     private protected bool InCallback => Monitor.IsEntered(_callbackLock);
 
     /// <summary>True when the current thread holds this connection's send lock.</summary>
-    private protected bool InSendLock => Monitor.IsEntered(_sendLock);
+    private protected bool InSendLock => Monitor.IsEntered(SendLock);
 
     /// <summary>
     /// The next run of buffered output the medium may send now (limited by a write throttle). The chunk is leased:
@@ -525,7 +532,7 @@ public abstract class Transport
     /// </summary>
     private protected ReadOnlyMemory<byte> TryPeekOutput()
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_output.IsEmpty || _outputLeased || _state == StateClosed) return ReadOnlyMemory<byte>.Empty;
             var chunk = _output.Peek();
@@ -551,7 +558,7 @@ public abstract class Transport
     private protected void CompleteOutput(int sent, int peeked)
     {
         bool flushed, notifyProducer = false;
-        lock (_sendLock)
+        lock (SendLock)
         {
             _outputLeased = false;
             OnOutputSent(sent);
@@ -585,7 +592,7 @@ public abstract class Transport
     /// <summary>Buffered output the medium still has to send.</summary>
     private protected bool HasPendingOutput
     {
-        get { lock (_sendLock) return !_output.IsEmpty && _state != StateClosed; }
+        get { lock (SendLock) return !_output.IsEmpty && _state != StateClosed; }
     }
 
     internal void WakeOutput() => OnOutputPending();
@@ -676,7 +683,7 @@ public abstract class Transport
         string why = reason ?? "rejected";
         _host.Metrics.Rejected(why);
         _host.PolicyLog.Rejected(RemoteEndPoint, protocol, why);
-        lock (_sendLock)
+        lock (SendLock)
         {
             _state = StateClosed;
             SetReason(DisconnectReason.Policy(why));
@@ -766,7 +773,7 @@ public abstract class Transport
     private protected void OnPeerClosed()
     {
         bool tellProtocol, closeNow;
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_peerFinished) return;
             _peerFinished = true;
@@ -801,7 +808,7 @@ public abstract class Transport
     /// <summary>The medium failed (reset, network error): close at once. A graceful close keeps the reason that started it.</summary>
     private protected void OnMediumError(Exception? error)
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_state != StateClosed) _state = StateClosed;
             SetReason(new DisconnectReason(DisconnectKind.ConnectionError, error));
@@ -830,7 +837,7 @@ public abstract class Transport
         if (Interlocked.Exchange(ref _finished, 1) == 1) return;
         DisconnectReason reason;
         IPushProducer? producer;
-        lock (_sendLock)
+        lock (SendLock)
         {
             _state = StateClosed;
             _closeRequested = true;
@@ -875,7 +882,7 @@ public abstract class Transport
 
     internal DisconnectReason Reason
     {
-        get { lock (_sendLock) return _reason; }
+        get { lock (SendLock) return _reason; }
     }
 
     /// <summary>
@@ -956,7 +963,7 @@ public abstract class Transport
     internal void Close(DisconnectReason reason)
     {
         bool flushed;
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_state != StateOpen) return;
             _state = StateClosing;
@@ -976,7 +983,7 @@ public abstract class Transport
     private void ShutdownOutput()
     {
         bool closeNow;
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_state != StateClosing || _outputShutdown) return;
             _outputShutdown = true;
@@ -993,7 +1000,7 @@ public abstract class Transport
     internal void OnCloseDeadline()
     {
         bool delivered;
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_state != StateClosing) return;
             delivered = _outputShutdown;
@@ -1004,7 +1011,7 @@ public abstract class Transport
 
     private void RequestClose(bool abort)
     {
-        lock (_sendLock)
+        lock (SendLock)
         {
             if (_closeRequested) return;
             _closeRequested = true;

@@ -19,7 +19,11 @@ internal static class ServerStats
     {
         long live = GC.GetTotalMemory(forceFullCollection: fullCollection);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}allocated={allocated} live={live}{ExtraFields?.Invoke()}"));
+        var gc = GC.GetGCMemoryInfo();
+        // committed: what the GC holds from the OS (live objects, free space between them, allocation budgets);
+        // fragmented: the free space part. Together with live they say where a process's RSS beyond its objects is.
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{Prefix}allocated={allocated} live={live} committed={gc.TotalCommittedBytes} fragmented={gc.FragmentedBytes}{ExtraFields?.Invoke()}"));
         Console.Out.Flush();
     }
 

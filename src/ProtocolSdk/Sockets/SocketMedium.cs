@@ -11,7 +11,7 @@ namespace ProtocolSdk.Sockets;
 /// is the runtime's sockets engine (<see cref="IoEngine.Sockets"/>). <see cref="Epoll.EpollMedium"/> waits on the SDK's
 /// own loops instead.
 /// </summary>
-internal class SocketMedium : ConnectionMedium
+internal sealed class SocketMedium : ConnectionMedium
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _remote;
@@ -19,16 +19,11 @@ internal class SocketMedium : ConnectionMedium
 
     /// <param name="socket">a connected socket.</param>
     /// <param name="local">its local end when the caller knows it (a listener bound to one address): shared, not asked.</param>
-    /// <param name="nonBlocking">
-    /// put the socket in non-blocking mode, so <see cref="Receive"/> and <see cref="Send"/> never block. A subclass that
-    /// reads and sends with non-blocking calls of its own passes false: on Linux the runtime builds its asynchronous
-    /// machinery for the socket (about 250 bytes that live as long as the socket) as soon as it is made non-blocking.
-    /// </param>
-    public SocketMedium(Socket socket, IPEndPoint? local = null, bool nonBlocking = true)
+    public SocketMedium(Socket socket, IPEndPoint? local = null)
     {
         _socket = socket;
         socket.NoDelay = true;
-        if (nonBlocking) socket.Blocking = false; // sends and reads on the caller's thread must never block
+        socket.Blocking = false; // sends and reads on the caller's thread must never block
         _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
         _local = local ?? Normalize((IPEndPoint)socket.LocalEndPoint!);
     }

@@ -34,22 +34,14 @@ internal sealed class SocketTransport : Transport
 
     // TLS: plaintext -> pending (STARTTLS called, or the first handshake: writes wait in the buffer) -> active.
     private const int TlsNone = 0, TlsPending = 1, TlsActive = 2;
-    private readonly TlsStart? _initialTls;
-    private int _tlsMode;
-    private SslStream? _ssl;
-    private TlsStart? _startTls;     // set by StartTls: the receive loop runs this handshake next
-    private long _plaintextLeft;     // STARTTLS: queued output still to go out in plaintext before the handshake (send lock)
-    private bool _chunkEncrypted;    // how the send loop must send the chunk it peeked (set under the send lock)
-    private int _tlsShutdown;        // 1: close_notify wanted (the send loop sends it, then FIN), 2: sent
-    private TlsHandshakeDeadline? _handshakeDeadline;
+    // Null on a plaintext connection (most of them): the TLS state lives in an object of its own, created for a TLS
+    // listener or client, or by StartTls, so a plaintext connection does not carry it.
+    private TlsSession? _tlsSession;
     private readonly TaskCompletionSource? _established;
-    private Exception? _handshakeError;
-    private bool _handshakeTimedOut;
 
     // What the network carried, for the policies that measure wire bytes ([Throttle], [MinDataRate]): plaintext moved
-    // by the socket directly, plus ciphertext moved by the SocketStream under TLS.
-    private long _plainReceived, _cipherReceived, _plainSent, _cipherSent;
-    private long _cipherSentAccounted; // send loop only: ciphertext already charged to a write throttle
+    // by the socket directly, plus ciphertext moved by the SocketStream under TLS (counted in the TLS session).
+    private long _plainReceived, _plainSent;
 
     /// <param name="medium">the connection under this transport: a socket, or the test kit's in-memory pipe.</param>
     /// <param name="host">what the connections of one server (or client, or test host) share.</param>
@@ -57,10 +49,9 @@ internal sealed class SocketTransport : Transport
     /// <param name="tls">the TLS settings when the connection speaks TLS from its first byte.</param>
     /// <param name="reportEstablished">make <see cref="Established"/> report the connection being made (always so for a TLS client).</param>
     internal SocketTransport(ConnectionMedium medium, ConnectionHost host, int receiveBufferSize, TlsStart? tls = null, bool reportEstablished = false)
-        : base(host)
+        : base(host, callbackLock: medium) // the medium is private to this transport and never locked elsewhere
     {
-        _initialTls = tls;
-        if (tls is not null) _tlsMode = TlsPending;
+        if (tls is not null) _tlsSession = new TlsSession { Initial = tls, Mode = TlsPending };
         if (reportEstablished || tls?.Client is not null) _established = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _medium = medium;
         if (medium is Epoll.EpollMedium polled) polled.Owner = this; // names the protocol when a callback stalls its loop
@@ -98,7 +89,7 @@ internal sealed class SocketTransport : Transport
             }
 
             bool connected = true;
-            if (_initialTls is { } tls)
+            if (_tlsSession?.Initial is { } tls)
             {
                 MarkTlsFromStart();
                 connected = await HandshakeAsync(tls, upgrade: false).ConfigureAwait(false);
@@ -112,12 +103,12 @@ internal sealed class SocketTransport : Transport
                     // The receive loop.
                     while (Volatile.Read(ref _mediumClosed) == 0)
                     {
-                        if (Volatile.Read(ref _startTls) is { } start)
+                        if (Volatile.Read(ref _tlsSession)?.StartRequested is { } start)
                         {
                             // STARTTLS: whatever is left of the chunk that carried the command was not delivered; it is
                             // dropped with the buffer. Bytes still in the kernel belong to the handshake (plaintext there fails it).
                             ReturnBuffer(ref buffer);
-                            Volatile.Write(ref _startTls, null);
+                            Volatile.Write(ref _tlsSession!.StartRequested, null);
                             if (!await HandshakeAsync(start, upgrade: true).ConfigureAwait(false)) break;
                             continue;
                         }
@@ -130,7 +121,7 @@ internal sealed class SocketTransport : Transport
                             continue;
                         }
 
-                        var ssl = Volatile.Read(ref _tlsMode) == TlsActive ? _ssl : null;
+                        var ssl = TlsMode == TlsActive ? _tlsSession!.Ssl : null;
                         if (buffer is null)
                         {
                             // Zero-byte receive: completes when data (or EOF) is there, without a buffer.
@@ -184,7 +175,7 @@ internal sealed class SocketTransport : Transport
             }
             else
             {
-                _established?.TrySetException(_handshakeError ?? new IOException("The TLS handshake did not complete."));
+                _established?.TrySetException(_tlsSession?.HandshakeError ?? new IOException("The TLS handshake did not complete."));
             }
 
             // Wait until the socket is closed one way or the other, and until the send loop has let go of its chunk, so
@@ -197,7 +188,7 @@ internal sealed class SocketTransport : Transport
             {
                 await sendLoop.Exited.Task.ConfigureAwait(false);
             }
-            _ssl?.Dispose(); // after both loops let go of it
+            _tlsSession?.Ssl?.Dispose(); // after both loops let go of it
             Finish();
         }
         catch (Exception ex) when (ended is not null)
@@ -224,13 +215,14 @@ internal sealed class SocketTransport : Transport
     /// </summary>
     private async Task<bool> HandshakeAsync(TlsStart start, bool upgrade)
     {
-        var deadline = _handshakeDeadline ??= new TlsHandshakeDeadline(this);
+        var tls = _tlsSession!;
+        var deadline = tls.HandshakeDeadline ??= new TlsHandshakeDeadline(this);
         Timers.Schedule(deadline, Timers.DeadlineAfter(Host.TlsHandshakeTimeout));
         var ssl = new SslStream(new SocketStream(_medium, this), leaveInnerStreamOpen: true);
-        Volatile.Write(ref _ssl, ssl);
+        Volatile.Write(ref tls.Ssl, ssl);
         try
         {
-            while (Interlocked.Read(ref _plaintextLeft) > 0 && Volatile.Read(ref _mediumClosed) == 0)
+            while (Interlocked.Read(ref tls.PlaintextLeft) > 0 && Volatile.Read(ref _mediumClosed) == 0)
             {
                 await _receiveSignal.WaitAsync().ConfigureAwait(false);
             }
@@ -242,14 +234,14 @@ internal sealed class SocketTransport : Transport
         {
             Timers.Cancel(deadline);
             // A deadline closes the socket under the handshake: tell the client caller that, not the socket error.
-            _handshakeError = TlsFailed && Volatile.Read(ref _handshakeTimedOut) ? new TimeoutException(Host.TlsHandshakeTimedOutReason.Message, ex) : ex;
+            tls.HandshakeError = TlsFailed && Volatile.Read(ref tls.HandshakeTimedOut) ? new TimeoutException(Host.TlsHandshakeTimedOutReason.Message, ex) : ex;
             if (!IsClosed) OnTlsHandshakeFailed(new DisconnectReason(DisconnectKind.ConnectionError, ex, "TLS handshake failed: " + ex.Message), timedOut: false);
             return false;
         }
         Timers.Cancel(deadline);
         await ReleaseHandshakeBufferAsync(ssl).ConfigureAwait(false);
-        _cipherSentAccounted = Interlocked.Read(ref _cipherSent); // the handshake is not charged to a write throttle
-        Volatile.Write(ref _tlsMode, TlsActive);
+        tls.CipherSentAccounted = Interlocked.Read(ref tls.CipherSent); // the handshake is not charged to a write throttle
+        Volatile.Write(ref tls.Mode, TlsActive);
         OnTlsEstablished(new TlsConnectionInfo(ssl), notifyProtocol: upgrade);
         if (HasPendingOutput) OnOutputPending(); // writes made during the handshake go out now, encrypted
         return true;
@@ -276,22 +268,31 @@ internal sealed class SocketTransport : Transport
     /// <summary>The handshake deadline passed (on the timer wheel's thread): close unless it completed meanwhile.</summary>
     internal void OnTlsHandshakeDeadline()
     {
-        if (Volatile.Read(ref _tlsMode) == TlsActive) return;
-        Volatile.Write(ref _handshakeTimedOut, true);
+        if (TlsMode == TlsActive) return;
+        Volatile.Write(ref _tlsSession!.HandshakeTimedOut, true);
         OnTlsHandshakeFailed(Host.TlsHandshakeTimedOutReason, timedOut: true);
     }
 
-    internal override long WireBytesReceived => Volatile.Read(ref _plainReceived) + Volatile.Read(ref _cipherReceived);
+    internal override long WireBytesReceived =>
+        Volatile.Read(ref _plainReceived) + (Volatile.Read(ref _tlsSession) is { } tls ? Volatile.Read(ref tls.CipherReceived) : 0);
 
-    internal override long WireBytesSent => Interlocked.Read(ref _plainSent) + Interlocked.Read(ref _cipherSent);
+    internal override long WireBytesSent =>
+        Interlocked.Read(ref _plainSent) + (Volatile.Read(ref _tlsSession) is { } tls ? Interlocked.Read(ref tls.CipherSent) : 0);
 
-    /// <summary>Ciphertext the <see cref="SocketStream"/> read (receive loop only).</summary>
-    internal void OnCipherReceived(int bytes) => Volatile.Write(ref _cipherReceived, _cipherReceived + bytes);
+    /// <summary>Ciphertext the <see cref="SocketStream"/> read (receive loop only, so the session exists).</summary>
+    internal void OnCipherReceived(int bytes)
+    {
+        var tls = _tlsSession!;
+        Volatile.Write(ref tls.CipherReceived, tls.CipherReceived + bytes);
+    }
 
-    /// <summary>Ciphertext the <see cref="SocketStream"/> sent (send loop, or the handshake).</summary>
-    internal void OnCipherSent(int bytes) => Interlocked.Add(ref _cipherSent, bytes);
+    /// <summary>Ciphertext the <see cref="SocketStream"/> sent (send loop, or the handshake, so the session exists).</summary>
+    internal void OnCipherSent(int bytes) => Interlocked.Add(ref _tlsSession!.CipherSent, bytes);
 
-    private protected override bool SendsInline => Volatile.Read(ref _tlsMode) == TlsNone;
+    /// <summary>Where TLS stands: <see cref="TlsNone"/> without a session.</summary>
+    private int TlsMode => Volatile.Read(ref _tlsSession) is { } tls ? Volatile.Read(ref tls.Mode) : TlsNone;
+
+    private protected override bool SendsInline => TlsMode == TlsNone;
 
     /// <summary>
     /// Decides, under the send lock (where StartTls also runs), what the send loop may send and how: encrypted once
@@ -299,27 +300,30 @@ internal sealed class SocketTransport : Transport
     /// </summary>
     private protected override int LimitOutputChunk(int length)
     {
-        int mode = Volatile.Read(ref _tlsMode);
-        _chunkEncrypted = mode == TlsActive;
+        var tls = _tlsSession;
+        if (tls is null) return length;
+        int mode = Volatile.Read(ref tls.Mode);
+        tls.ChunkEncrypted = mode == TlsActive;
         if (mode != TlsPending) return length;
-        return (int)Math.Min(length, _plaintextLeft);
+        return (int)Math.Min(length, tls.PlaintextLeft);
     }
 
     private protected override void OnOutputSent(int sent)
     {
         // Plaintext queued before StartTls leaves the count as it goes out (also a chunk already in flight at the call).
-        if (_chunkEncrypted || _plaintextLeft == 0) return;
-        _plaintextLeft -= Math.Min(sent, _plaintextLeft);
-        if (_plaintextLeft == 0) _receiveSignal.Set(); // the handshake may start
+        var tls = _tlsSession;
+        if (tls is null || tls.ChunkEncrypted || tls.PlaintextLeft == 0) return;
+        tls.PlaintextLeft -= Math.Min(sent, tls.PlaintextLeft);
+        if (tls.PlaintextLeft == 0) _receiveSignal.Set(); // the handshake may start
     }
 
     private protected override bool SupportsTls => true;
 
     private protected override void OnStartTls(TlsStart start, long plaintextBytes)
     {
-        Interlocked.Exchange(ref _plaintextLeft, plaintextBytes);
-        Volatile.Write(ref _tlsMode, TlsPending);
-        Volatile.Write(ref _startTls, start);
+        // Under the send lock: a chunk the send loop peeked before this call goes out in plaintext (ChunkEncrypted false).
+        var tls = new TlsSession { PlaintextLeft = plaintextBytes, Mode = TlsPending, StartRequested = start };
+        Volatile.Write(ref _tlsSession, tls);
     }
 
     private protected override int SendNow(ReadOnlySpan<byte> data)
@@ -365,11 +369,11 @@ internal sealed class SocketTransport : Transport
     private protected override void ShutdownOutputMedium()
     {
         if (Volatile.Read(ref _mediumClosed) != 0) return;
-        int mode = Volatile.Read(ref _tlsMode);
+        int mode = TlsMode;
         if (mode == TlsActive)
         {
             // The send loop is the TLS session's only writer: it sends close_notify, then FIN.
-            Interlocked.CompareExchange(ref _tlsShutdown, 1, 0);
+            Interlocked.CompareExchange(ref _tlsSession!.Shutdown, 1, 0);
             OnOutputPending();
             return;
         }
@@ -403,25 +407,26 @@ internal sealed class SocketTransport : Transport
         {
             while (Volatile.Read(ref _mediumClosed) == 0)
             {
-                var chunk = TryPeekOutput(); // sets _chunkEncrypted, under the send lock
+                var chunk = TryPeekOutput(); // sets the session's ChunkEncrypted, under the send lock
+                var tls = Volatile.Read(ref _tlsSession);
                 if (chunk.IsEmpty)
                 {
-                    if (Volatile.Read(ref _tlsMode) == TlsActive && Volatile.Read(ref _tlsShutdown) == 1) await SendCloseNotifyAsync().ConfigureAwait(false);
+                    if (tls is not null && Volatile.Read(ref tls.Mode) == TlsActive && Volatile.Read(ref tls.Shutdown) == 1) await SendCloseNotifyAsync().ConfigureAwait(false);
                     else await loop.Signal.WaitAsync().ConfigureAwait(false);
                     continue;
                 }
                 int sent = 0;
                 try
                 {
-                    if (_chunkEncrypted)
+                    if (tls is not null && tls.ChunkEncrypted)
                     {
-                        await _ssl!.WriteAsync(chunk).ConfigureAwait(false);
+                        await tls.Ssl!.WriteAsync(chunk).ConfigureAwait(false);
                         sent = chunk.Length;
                         // A write throttle granted the plaintext; the record overhead (and anything else the session
                         // sent since, such as a renegotiation) is charged on top, so it limits the wire.
-                        long cipher = Interlocked.Read(ref _cipherSent);
-                        ChargeWriteOverhead(cipher - _cipherSentAccounted - sent);
-                        _cipherSentAccounted = cipher;
+                        long cipher = Interlocked.Read(ref tls.CipherSent);
+                        ChargeWriteOverhead(cipher - tls.CipherSentAccounted - sent);
+                        tls.CipherSentAccounted = cipher;
                     }
                     else
                     {
@@ -448,10 +453,11 @@ internal sealed class SocketTransport : Transport
     /// <summary>Ends the TLS session (close_notify), then sends FIN; the receive side lingers as for plaintext.</summary>
     private async Task SendCloseNotifyAsync()
     {
-        Volatile.Write(ref _tlsShutdown, 2);
+        var tls = _tlsSession!;
+        Volatile.Write(ref tls.Shutdown, 2);
         try
         {
-            await _ssl!.ShutdownAsync().ConfigureAwait(false);
+            await tls.Ssl!.ShutdownAsync().ConfigureAwait(false);
             _medium.ShutdownSend();
         }
         catch (Exception ex) when (IsMediumFailure(ex))
@@ -459,6 +465,26 @@ internal sealed class SocketTransport : Transport
             // Already broken or closed: the receive loop sees the error or the end.
         }
         _receiveSignal.Set();
+    }
+
+    /// <summary>
+    /// A connection's TLS state: made for a TLS listener or client (the first handshake), or by StartTls. Fields, not
+    /// properties, so the transport can read and write them with Volatile and Interlocked.
+    /// </summary>
+    private sealed class TlsSession
+    {
+        public TlsStart? Initial;          // the handshake the connection starts with (a TLS listener or client)
+        public TlsStart? StartRequested;   // set by StartTls: the receive loop runs this handshake next
+        public int Mode;                   // TlsPending, then TlsActive
+        public SslStream? Ssl;
+        public long PlaintextLeft;         // STARTTLS: queued output still to go out in plaintext before the handshake (send lock)
+        public bool ChunkEncrypted;        // how the send loop must send the chunk it peeked (set under the send lock)
+        public int Shutdown;               // 1: close_notify wanted (the send loop sends it, then FIN), 2: sent
+        public TlsHandshakeDeadline? HandshakeDeadline;
+        public Exception? HandshakeError;
+        public bool HandshakeTimedOut;
+        public long CipherReceived, CipherSent;
+        public long CipherSentAccounted;   // send loop only: ciphertext already charged to a write throttle
     }
 
     /// <summary>The send loop's wake-up signal and its end, created together when output is first buffered.</summary>

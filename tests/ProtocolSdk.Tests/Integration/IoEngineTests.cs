@@ -80,16 +80,20 @@ public class IoEngineTests
     }
 
     [Theory]
-    [InlineData(IoEngine.Epoll, "127.0.0.1")]
-    [InlineData(IoEngine.Epoll, "0.0.0.0")]
-    [InlineData(IoEngine.Sockets, "127.0.0.1")]
-    [InlineData(IoEngine.Sockets, "0.0.0.0")]
-    public async Task The_transport_reports_both_ends_for_a_specific_and_a_wildcard_listener(IoEngine engine, string listenOn)
+    [InlineData(IoEngine.Epoll, "127.0.0.1", "127.0.0.1")]
+    [InlineData(IoEngine.Epoll, "0.0.0.0", "127.0.0.1")]
+    [InlineData(IoEngine.Epoll, "::1", "::1")]
+    [InlineData(IoEngine.Epoll, "::", "::1")]
+    [InlineData(IoEngine.Epoll, "::", "127.0.0.1")] // dual mode: an IPv4 peer is reported as IPv4, not ::ffff:127.0.0.1
+    [InlineData(IoEngine.Sockets, "127.0.0.1", "127.0.0.1")]
+    [InlineData(IoEngine.Sockets, "0.0.0.0", "127.0.0.1")]
+    [InlineData(IoEngine.Sockets, "::", "127.0.0.1")]
+    public async Task The_transport_reports_both_ends_for_a_specific_and_a_wildcard_listener(IoEngine engine, string listenOn, string connectTo)
     {
         var made = new ProtocolCollector<RecordingProtocol>();
         await using var server = await ProtocolServer.ListenTcpAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(listenOn), 0),
             made.Wrap(() => new RecordingProtocol()), new ProtocolServerOptions { IoEngine = engine });
-        using var client = await Loopback.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.LocalEndPoint.Port));
+        using var client = await Loopback.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(connectTo), server.LocalEndPoint.Port));
         await Loopback.WaitUntilAsync(() => made.All.Count == 1, "the connection");
         var protocol = made.All.Single();
         await protocol.MadeSignal.Task.WithTimeout("ConnectionMade");

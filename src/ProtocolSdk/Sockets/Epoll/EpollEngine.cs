@@ -51,12 +51,11 @@ internal sealed class EpollEngine
         }
     }
 
-    /// <summary>A medium for <paramref name="socket"/> on the next loop.</summary>
-    public EpollMedium CreateMedium(Socket socket, System.Net.IPEndPoint? local = null)
-    {
-        uint next = Interlocked.Increment(ref _next);
-        return new EpollMedium(socket, _loops[next % (uint)_loops.Length], local);
-    }
+    /// <summary>A medium for a connected <paramref name="socket"/> (a client's) on the next loop.</summary>
+    public EpollMedium CreateMedium(Socket socket) => new(socket, NextLoop());
+
+    /// <summary>The loop the next connection goes to (round-robin).</summary>
+    public EpollLoop NextLoop() => _loops[Interlocked.Increment(ref _next) % (uint)_loops.Length];
 
     private void CheckStalls()
     {
@@ -69,7 +68,7 @@ internal sealed class EpollEngine
             var stalled = Stopwatch.GetElapsedTime(since, now);
             if (stalled < StallThreshold) continue;
             _reportedBatch[i] = since;
-            var transport = loop.Running?.Owner;
+            var transport = (loop.Running as EpollMedium)?.Owner;
             string protocol = transport?.CurrentProtocol?.GetType().Name ?? "(unknown)";
             ProtocolMetrics.Instance.LoopStalled(protocol);
             if (transport is not null) Log.LoopStalled(transport.Host.Logger, loop.Index, (long)stalled.TotalMilliseconds, protocol);

@@ -19,12 +19,12 @@ internal sealed unsafe class EpollLoop
     private const int ChunkBits = 10, ChunkSize = 1 << ChunkBits, MaxChunks = 4096; // up to 4 M sockets per loop
 
     private readonly int _epfd;
-    private readonly EpollMedium?[]?[] _chunks = new EpollMedium?[MaxChunks][];
+    private readonly IEpollRegistrant?[]?[] _chunks = new IEpollRegistrant?[MaxChunks][];
     private readonly Stack<int> _freeSlots = new();
     private int _nextSlot;
     private uint _nextToken;
     private long _busySince;          // Stopwatch timestamp at which the current batch of edges started; 0 while waiting
-    private EpollMedium? _running;    // the socket whose waiter the loop is resuming (read by the watchdog)
+    private IEpollRegistrant? _running; // the socket whose waiter the loop is resuming (read by the watchdog)
 
     /// <summary>The loop threads' names: this plus the loop's index.</summary>
     public const string ThreadNamePrefix = "PSDK epoll ";
@@ -44,9 +44,10 @@ internal sealed unsafe class EpollLoop
     /// <summary>When the loop started the batch it is still running (Stopwatch ticks), or 0 while it waits for edges.</summary>
     public long BusySince => Volatile.Read(ref _busySince);
 
-    public EpollMedium? Running => Volatile.Read(ref _running);
+    public IEpollRegistrant? Running => Volatile.Read(ref _running);
 
-    public void Register(EpollMedium medium)
+    /// <summary>Adds the descriptor to the set with <paramref name="events"/> (edge-triggered ones: registered once).</summary>
+    public void Register(IEpollRegistrant medium, uint events)
     {
         int slot;
         uint token;
@@ -56,7 +57,7 @@ internal sealed unsafe class EpollLoop
             {
                 slot = _nextSlot++;
                 if (slot >= MaxChunks * ChunkSize) throw new SocketException((int)SocketError.TooManyOpenSockets);
-                _chunks[slot >> ChunkBits] ??= new EpollMedium?[ChunkSize];
+                _chunks[slot >> ChunkBits] ??= new IEpollRegistrant?[ChunkSize];
             }
             token = ++_nextToken == 0 ? ++_nextToken : _nextToken;
             Volatile.Write(ref _chunks[slot >> ChunkBits]![slot & (ChunkSize - 1)], medium);
@@ -67,7 +68,7 @@ internal sealed unsafe class EpollLoop
         try
         {
             int fd = (int)medium.Handle.DangerousGetHandle();
-            if (LibC.Add(_epfd, fd, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET, medium.Key) != 0)
+            if (LibC.Add(_epfd, fd, events, medium.Key) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 FreeSlot(medium);
@@ -81,7 +82,7 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>Stops edges for the socket (before it is closed). Safe from any thread; an edge already fetched is dropped by its token.</summary>
-    public void Unregister(EpollMedium medium)
+    public void Unregister(IEpollRegistrant medium)
     {
         bool added = false;
         try
@@ -100,7 +101,7 @@ internal sealed unsafe class EpollLoop
         FreeSlot(medium);
     }
 
-    private void FreeSlot(EpollMedium medium)
+    private void FreeSlot(IEpollRegistrant medium)
     {
         int slot = (int)(uint)medium.Key;
         lock (_freeSlots)

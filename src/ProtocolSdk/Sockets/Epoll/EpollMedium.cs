@@ -9,41 +9,98 @@ using System.Threading.Tasks;
 namespace ProtocolSdk.Sockets.Epoll;
 
 /// <summary>
-/// A connected socket driven by the SDK's epoll loops instead of the runtime's sockets engine. Reads and sends are
-/// non-blocking calls on the caller's thread, as in <see cref="SocketMedium"/>, but made directly (<c>recv</c> and
-/// <c>send</c> with <c>MSG_DONTWAIT</c>), so the socket never has to be switched to non-blocking mode, which would make
-/// the runtime build its asynchronous machinery for it. Only the waiting differs: a zero-byte receive or a send the
-/// kernel refused waits for an epoll edge, and the loop that saw the edge resumes the waiting code inline, so the
-/// protocol's callbacks run on the loop thread with no hop to the thread pool. The runtime's engine never sees the socket.
+/// A connected socket driven by the SDK's epoll loops instead of the runtime's sockets engine: a raw descriptor (a
+/// server's connections are accepted by <see cref="EpollAcceptor"/> with <c>accept4</c>, so no
+/// <see cref="Socket"/> object exists for them) read and written with direct non-blocking calls (<c>recv</c> and
+/// <c>send</c> with <c>MSG_DONTWAIT</c>) on the caller's thread. Only the waiting differs from
+/// <see cref="SocketMedium"/>: a zero-byte receive or a send the kernel refused waits for an epoll edge, and the loop
+/// that saw the edge resumes the waiting code inline, so the protocol's callbacks run on the loop thread with no hop to
+/// the thread pool. The runtime's engine never sees the socket.
 /// </summary>
-internal sealed class EpollMedium : SocketMedium
+internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
 {
     private readonly EpollLoop _loop;
+    private readonly SafeHandle _handle;
+    private readonly Socket? _socket; // a client's connected socket (it owns the descriptor); null when accepted here
     private readonly int _fd;
     private readonly ReadinessSignal _readable = new();
     private ReadinessSignal? _writable; // created by the first send the kernel refuses: most connections never wait to send
+    private IPEndPoint? _remote;        // made on first use from the two fields below (an IPv4 peer), or at once (IPv6)
+    private readonly uint _remoteIPv4;
+    private readonly ushort _remotePort;
+    private IPEndPoint? _local;         // shared (a listener bound to one address), or asked on first use
     private int _closed;
     private bool _inputEnded; // epoll reported the peer's FIN (or an error): reads never block again
 
-    public EpollMedium(Socket socket, EpollLoop loop, IPEndPoint? local = null)
-        : base(socket, local, nonBlocking: false) // reads and sends below pass MSG_DONTWAIT instead
+    /// <summary>A connection <see cref="EpollAcceptor"/> accepted: <paramref name="address"/> is its peer's <c>sockaddr</c>.</summary>
+    public unsafe EpollMedium(SafeFd fd, byte* address, EpollLoop loop, IPEndPoint? local)
     {
         _loop = loop;
-        Handle = socket.SafeHandle;
-        _fd = (int)Handle.DangerousGetHandle();
-        loop.Register(this); // last: from here on the loop may deliver edges
+        _handle = fd;
+        _fd = fd.Fd;
+        if (SocketAddressReader.TryReadIPv4(address, out _remoteIPv4, out _remotePort)) { }
+        else _remote = SocketAddressReader.ToEndPoint(address) ?? throw new SocketException((int)SocketError.AddressFamilyNotSupported);
+        _local = local;
+        SetNoDelay();
+        loop.Register(this, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET); // last: from here on the loop may deliver edges
     }
 
-    internal SafeSocketHandle Handle { get; }
+    /// <summary>A connected socket made elsewhere (a client's): this medium owns it from here on.</summary>
+    public EpollMedium(Socket socket, EpollLoop loop)
+    {
+        _loop = loop;
+        _socket = socket;
+        _handle = socket.SafeHandle;
+        _fd = (int)_handle.DangerousGetHandle();
+        _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
+        _local = Normalize((IPEndPoint)socket.LocalEndPoint!);
+        SetNoDelay();
+        loop.Register(this, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET);
+    }
 
-    /// <summary>The slot and token the loop knows this medium by (set by <see cref="EpollLoop.Register"/>).</summary>
-    internal ulong Key { get; set; }
+    SafeHandle IEpollRegistrant.Handle => _handle;
+
+    /// <inheritdoc/>
+    public ulong Key { get; set; }
 
     /// <summary>The transport over this medium, for the stall watchdog's log line (which protocol held the loop).</summary>
     internal Transport? Owner { get; set; }
 
+    public override IPEndPoint RemoteEndPoint => _remote ??= new IPEndPoint(new IPAddress(_remoteIPv4), _remotePort);
+
+    public override unsafe IPEndPoint LocalEndPoint
+    {
+        get
+        {
+            if (_local is { } local) return local;
+            byte* address = stackalloc byte[LibC.SockAddrStorageSize];
+            uint length = LibC.SockAddrStorageSize;
+            int result = -1;
+            if (TryHold())
+            {
+                result = LibC.GetSockName(_fd, address, &length);
+                _handle.DangerousRelease();
+            }
+            return _local = (result == 0 ? SocketAddressReader.ToEndPoint(address) : null) ?? new IPEndPoint(IPAddress.Any, 0);
+        }
+    }
+
+    public override unsafe int Available
+    {
+        get
+        {
+            int count = 0, result = -1;
+            if (TryHold())
+            {
+                result = LibC.Ioctl(_fd, LibC.FIONREAD, &count);
+                _handle.DangerousRelease();
+            }
+            return result == 0 ? count : 0;
+        }
+    }
+
     /// <summary>An edge from epoll, on the loop thread.</summary>
-    internal void OnEvents(uint events)
+    public void OnEvents(uint events)
     {
         // The end of the stream (or an error) is a state, not an edge that more data can repeat: remember it before
         // waking the reader, so a read that returns the last bytes leaves the socket ready for the read that sees it.
@@ -138,7 +195,7 @@ internal sealed class EpollMedium : SocketMedium
         bool added = false;
         try
         {
-            Handle.DangerousAddRef(ref added);
+            _handle.DangerousAddRef(ref added);
             fixed (byte* bytes = data)
             {
                 while (true)
@@ -160,17 +217,77 @@ internal sealed class EpollMedium : SocketMedium
         }
         finally
         {
-            if (added) Handle.DangerousRelease();
+            if (added) _handle.DangerousRelease();
         }
     }
 
-    public override void Close(bool abort)
+    /// <summary>Holds the descriptor open for a call (release with <c>DangerousRelease</c>); false once it is closed.</summary>
+    private bool TryHold()
+    {
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed: the caller sees its default.
+        }
+        return added;
+    }
+
+    private unsafe void SetNoDelay()
+    {
+        int on = 1;
+        LibC.SetSockOpt(_fd, LibC.IPPROTO_TCP, LibC.TCP_NODELAY, &on, sizeof(int)); // best effort, as Socket.NoDelay on a fresh socket
+    }
+
+    public override void ShutdownSend()
+    {
+        int result = 0, errno = 0;
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            result = LibC.Shutdown(_fd, LibC.SHUT_WR);
+            if (result != 0) errno = Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
+        if (result != 0) throw new SocketException((int)LibC.ToSocketError(errno));
+    }
+
+    public override unsafe void Close(bool abort)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         _loop.Unregister(this); // before the descriptor is closed (and its number reused)
         try
         {
-            base.Close(abort);
+            if (abort && _socket is not null)
+            {
+                try
+                {
+                    _socket.LingerState = new LingerOption(true, 0); // RST, through the runtime that owns this socket
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    // Already broken or closed: nothing more to tell the peer.
+                }
+            }
+            else if (abort)
+            {
+                // RST: the peer learns at once (linger on, zero seconds: struct linger { int l_onoff; int l_linger; }).
+                int* linger = stackalloc int[2] { 1, 0 };
+                if (TryHold())
+                {
+                    LibC.SetSockOpt(_fd, LibC.SOL_SOCKET, LibC.SO_LINGER, linger, 2 * sizeof(int));
+                    _handle.DangerousRelease();
+                }
+            }
+            if (_socket is not null) _socket.Dispose();
+            else _handle.Dispose();
         }
         finally
         {
@@ -178,4 +295,7 @@ internal sealed class EpollMedium : SocketMedium
             Volatile.Read(ref _writable)?.Close();
         }
     }
+
+    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }

@@ -41,8 +41,39 @@ internal static partial class LibC
         113 => System.Net.Sockets.SocketError.HostUnreachable,    // EHOSTUNREACH
         9 => System.Net.Sockets.SocketError.OperationAborted,     // EBADF: closed under us
         12 or 105 => System.Net.Sockets.SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
+        23 or 24 => System.Net.Sockets.SocketError.TooManyOpenSockets, // ENFILE, EMFILE: out of descriptors
+        22 => System.Net.Sockets.SocketError.InvalidArgument,     // EINVAL
+        111 => System.Net.Sockets.SocketError.ConnectionRefused,  // ECONNREFUSED
         _ => System.Net.Sockets.SocketError.SocketError,
     };
+
+    public const int SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    public const int AF_INET = 2, AF_INET6 = 10;
+    public const int SOL_SOCKET = 1, SO_LINGER = 13, IPPROTO_TCP = 6, TCP_NODELAY = 1;
+    public const int SHUT_WR = 1;
+    public const nuint FIONREAD = 0x541B;
+    public const int ECONNABORTED = 103;
+
+    /// <summary>Room for any socket address (<c>struct sockaddr_storage</c>).</summary>
+    public const int SockAddrStorageSize = 128;
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    public static unsafe partial int Accept4(int fd, byte* address, uint* addressLength, int flags);
+
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    public static unsafe partial int GetSockName(int fd, byte* address, uint* addressLength);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
+    public static partial int Shutdown(int fd, int how);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static unsafe partial int Ioctl(int fd, nuint request, int* value);
 
     [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
