@@ -30,7 +30,6 @@ public sealed class ProtocolServer : IAsyncDisposable
     private readonly TlsStart? _tls; // prepared once: one certificate context for every connection
     private readonly IPEndPoint? _acceptedLocalEndPoint;
     private readonly Sockets.Epoll.EpollAcceptor? _epollAcceptor; // the epoll engine accepts on its loops (no Socket per connection)
-    private readonly Action<SocketTransport> _connectionEnded; // OnConnectionEnded, made once (not per connection)
     private int _disposed;
 
     private ProtocolServer(Socket listener, Func<Protocol> factory, ProtocolServerOptions options, string protocolName)
@@ -46,7 +45,7 @@ public sealed class ProtocolServer : IAsyncDisposable
         bool wildcard = LocalEndPoint.Address.Equals(IPAddress.Any) || LocalEndPoint.Address.Equals(IPAddress.IPv6Any)
             || LocalEndPoint.Address.IsIPv4MappedToIPv6;
         _acceptedLocalEndPoint = wildcard ? null : LocalEndPoint;
-        _connectionEnded = OnConnectionEnded;
+        _host.ConnectionEnded = OnConnectionEnded; // made once (not per connection); RunAsync calls it
         if (options.ResolvedIoEngine == IoEngine.Epoll && options.AcceptSocket is null)
         {
             _epollAcceptor = new Sockets.Epoll.EpollAcceptor(listener, Sockets.Epoll.EpollEngine.Shared, _acceptedLocalEndPoint);
@@ -251,8 +250,8 @@ public sealed class ProtocolServer : IAsyncDisposable
             OnConnectionEnded(transport);
             return;
         }
-        // No awaiting frame of our own: the transport calls back when it is done (one state machine per idle connection).
-        _ = transport.RunAsync(protocol, _connectionEnded);
+        // No awaiting frame of our own: the transport calls the host's ConnectionEnded when it is done.
+        _ = transport.RunAsync(protocol);
     }
 
     /// <summary>A connection ended (its ConnectionLost ran, or it never started): forget it and give its descriptor back.</summary>

@@ -44,6 +44,13 @@ internal sealed class ConnectionHost : IDisposable
             ClusterStore = options.ClusterStore,
         };
 
+    /// <summary>
+    /// A server's bookkeeping for a connection that ended (its ConnectionLost ran, or it never started); set once by
+    /// the server before it accepts. Null for a client or a test host, which await <see cref="Sockets.SocketTransport.RunAsync(Protocol)"/>
+    /// instead; a server's connections are not awaited, so their receive side may run on the epoll loop's callbacks.
+    /// </summary>
+    public Action<Sockets.SocketTransport>? ConnectionEnded { get; set; }
+
     /// <summary>The store for ClusterWide policies (null: none configured).</summary>
     public IClusterStore? ClusterStore { get; init; }
 

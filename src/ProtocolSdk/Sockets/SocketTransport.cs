@@ -24,11 +24,11 @@ namespace ProtocolSdk.Sockets;
 /// buffer either), and the send loop is its only writer (writes are queued, never sent inline), which also sends
 /// close_notify before our FIN.
 /// </summary>
-internal sealed class SocketTransport : Transport
+internal sealed partial class SocketTransport : Transport
 {
     private readonly ConnectionMedium _medium;
     private readonly int _receiveBufferSize;
-    private readonly AsyncSignal _receiveSignal = new();
+    private AsyncSignal? _receiveSignal; // wakes RunAsync's receive loop; created on first need (never, when pumped)
     private SendLoop? _sendLoop; // created on first need: most connections never buffer output
     private int _mediumClosed;
 
@@ -72,32 +72,54 @@ internal sealed class SocketTransport : Transport
     }
 
     /// <summary>
-    /// Runs the connection to its end: admission, ConnectionMade, the receive loop, ConnectionLost; then
-    /// <paramref name="ended"/> (the server's bookkeeping), whatever happened. One async method on purpose: an idle
-    /// connection is parked in exactly one state machine (each nested async method would keep a box of its own, about
-    /// 100 bytes, for the whole life of the connection).
+    /// Runs the connection to its end: admission, ConnectionMade, the receive loop, ConnectionLost; then the host's
+    /// <see cref="ConnectionHost.ConnectionEnded"/> (a server's bookkeeping), whatever happened. A server's plaintext
+    /// connection on the epoll engine leaves this method once connected: its receive side runs on the loop's callbacks
+    /// (<see cref="StartPumping"/>), so an idle connection is parked in no state machine at all, and the task completes
+    /// then. Everything else is one async method on purpose: parked in exactly one state machine (each nested async
+    /// method would keep a box of its own, about 100 bytes, for the whole life of the connection).
     /// </summary>
-    public async Task RunAsync(Protocol protocol, Action<SocketTransport>? ended = null)
+    public Task RunAsync(Protocol protocol) => RunAsync(protocol, resumed: false);
+
+    /// <param name="protocol">the protocol to admit and connect; null when <paramref name="resumed"/>.</param>
+    /// <param name="resumed">
+    /// STARTTLS on a pumped connection: admitted and connected already, the receive loop below takes over from the
+    /// callbacks (the handshake first) and ends the connection.
+    /// </param>
+    private async Task RunAsync(Protocol? protocol, bool resumed)
     {
         byte[]? buffer = null;
+        bool pumped = false;
         try
         {
-            if (!await AdmitAsync(protocol).ConfigureAwait(false))
-            {
-                _established?.TrySetException(new IOException("The connection was rejected by an admission policy."));
-                return;
-            }
-
             bool connected = true;
-            if (_tlsSession?.Initial is { } tls)
+            if (!resumed)
             {
-                MarkTlsFromStart();
-                connected = await HandshakeAsync(tls, upgrade: false).ConfigureAwait(false);
+                if (!await AdmitAsync(protocol!).ConfigureAwait(false))
+                {
+                    _established?.TrySetException(new IOException("The connection was rejected by an admission policy."));
+                    return;
+                }
+
+                if (_tlsSession?.Initial is { } tls)
+                {
+                    MarkTlsFromStart();
+                    connected = await HandshakeAsync(tls, upgrade: false).ConfigureAwait(false);
+                }
+                if (connected)
+                {
+                    Connect();
+                    _established?.TrySetResult();
+                    if (Host.ConnectionEnded is not null && _medium is Epoll.EpollMedium polled && TlsMode == TlsNone)
+                    {
+                        pumped = true; // the callbacks end the connection from here on
+                        StartPumping(polled);
+                        return;
+                    }
+                }
             }
             if (connected)
             {
-                Connect();
-                _established?.TrySetResult();
                 try
                 {
                     // The receive loop.
@@ -117,7 +139,7 @@ internal sealed class SocketTransport : Transport
                         {
                             // Paused, half-closed by the peer, or flushing after its FIN: hold no memory while waiting.
                             ReturnBuffer(ref buffer);
-                            await _receiveSignal.WaitAsync().ConfigureAwait(false);
+                            await ReceiveSignal.WaitAsync().ConfigureAwait(false);
                             continue;
                         }
 
@@ -182,7 +204,7 @@ internal sealed class SocketTransport : Transport
             // Finish never returns an output block that a SendAsync still reads.
             while (Volatile.Read(ref _mediumClosed) == 0)
             {
-                await _receiveSignal.WaitAsync().ConfigureAwait(false);
+                await ReceiveSignal.WaitAsync().ConfigureAwait(false);
             }
             if (Volatile.Read(ref _sendLoop) is { } sendLoop)
             {
@@ -191,7 +213,7 @@ internal sealed class SocketTransport : Transport
             _tlsSession?.Ssl?.Dispose(); // after both loops let go of it
             Finish();
         }
-        catch (Exception ex) when (ended is not null)
+        catch (Exception ex) when (Host.ConnectionEnded is not null)
         {
             // A server's connection never takes the server down: log it and close.
             Log.AcceptFailed(Host.Logger, ex);
@@ -199,7 +221,18 @@ internal sealed class SocketTransport : Transport
         }
         finally
         {
-            ended?.Invoke(this);
+            if (!pumped) Host.ConnectionEnded?.Invoke(this);
+        }
+    }
+
+    /// <summary>The receive loop's wake-up signal, made on first use (by a waker or the loop alike, so no wake-up is lost).</summary>
+    private AsyncSignal ReceiveSignal
+    {
+        get
+        {
+            var signal = Volatile.Read(ref _receiveSignal);
+            if (signal is not null) return signal;
+            return Interlocked.CompareExchange(ref _receiveSignal, signal = new AsyncSignal(), null) ?? signal;
         }
     }
 
@@ -224,7 +257,7 @@ internal sealed class SocketTransport : Transport
         {
             while (Interlocked.Read(ref tls.PlaintextLeft) > 0 && Volatile.Read(ref _mediumClosed) == 0)
             {
-                await _receiveSignal.WaitAsync().ConfigureAwait(false);
+                await ReceiveSignal.WaitAsync().ConfigureAwait(false);
             }
             if (start.Server is { } server) await ssl.AuthenticateAsServerAsync(server, CancellationToken.None).ConfigureAwait(false);
             else await ssl.AuthenticateAsClientAsync(start.Client!, CancellationToken.None).ConfigureAwait(false);
@@ -314,7 +347,7 @@ internal sealed class SocketTransport : Transport
         var tls = _tlsSession;
         if (tls is null || tls.ChunkEncrypted || tls.PlaintextLeft == 0) return;
         tls.PlaintextLeft -= Math.Min(sent, tls.PlaintextLeft);
-        if (tls.PlaintextLeft == 0) _receiveSignal.Set(); // the handshake may start
+        if (tls.PlaintextLeft == 0) WakeReceiver(); // the handshake may start
     }
 
     private protected override bool SupportsTls => true;
@@ -364,7 +397,7 @@ internal sealed class SocketTransport : Transport
         loop.Signal.Set();
     }
 
-    private protected override void OnReadingResumed() => _receiveSignal.Set();
+    private protected override void OnReadingResumed() => WakeReceiver();
 
     private protected override void ShutdownOutputMedium()
     {
@@ -390,14 +423,14 @@ internal sealed class SocketTransport : Transport
         {
             // Already broken or closed: the receive loop sees the error or the end.
         }
-        _receiveSignal.Set();
+        WakeReceiver();
     }
 
     private protected override void CloseMedium(bool abort)
     {
         if (Interlocked.Exchange(ref _mediumClosed, 1) != 0) return;
         _medium.Close(abort);
-        _receiveSignal.Set();
+        WakeReceiver();
         Volatile.Read(ref _sendLoop)?.Signal.Set();
     }
 
@@ -464,7 +497,7 @@ internal sealed class SocketTransport : Transport
         {
             // Already broken or closed: the receive loop sees the error or the end.
         }
-        _receiveSignal.Set();
+        WakeReceiver();
     }
 
     /// <summary>

@@ -31,6 +31,7 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     private IPEndPoint? _local;         // shared (a listener bound to one address), or asked on first use
     private int _closed;
     private bool _inputEnded; // epoll reported the peer's FIN (or an error): reads never block again
+    private bool _pumpReads;  // a readable edge calls the transport (its receive side runs on the loop's callbacks)
 
     /// <summary>A connection <see cref="EpollAcceptor"/> accepted: <paramref name="address"/> is its peer's <c>sockaddr</c>.</summary>
     public unsafe EpollMedium(SafeFd fd, byte* address, EpollLoop loop, IPEndPoint? local)
@@ -63,8 +64,18 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     /// <inheritdoc/>
     public ulong Key { get; set; }
 
-    /// <summary>The transport over this medium, for the stall watchdog's log line (which protocol held the loop).</summary>
-    internal Transport? Owner { get; set; }
+    /// <summary>The transport over this medium: for the stall watchdog's log line (which protocol held the loop), and for <see cref="PumpReads"/>.</summary>
+    internal SocketTransport? Owner { get; set; }
+
+    /// <summary>Whether a readable edge calls the owner's <see cref="SocketTransport.OnReadable"/> (inline, on the loop thread).</summary>
+    internal bool PumpReads
+    {
+        get => Volatile.Read(ref _pumpReads);
+        set => Volatile.Write(ref _pumpReads, value);
+    }
+
+    /// <summary>Whether an edge (or the end of the stream) came since the last read that drained the socket.</summary>
+    internal bool IsReadable => _readable.IsReady;
 
     public override IPEndPoint RemoteEndPoint => _remote ??= new IPEndPoint(new IPAddress(_remoteIPv4), _remotePort);
 
@@ -105,7 +116,11 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
         // The end of the stream (or an error) is a state, not an edge that more data can repeat: remember it before
         // waking the reader, so a read that returns the last bytes leaves the socket ready for the read that sees it.
         if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Write(ref _inputEnded, true);
-        if ((events & (LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) _readable.Notify();
+        if ((events & (LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+        {
+            _readable.Notify();
+            if (Volatile.Read(ref _pumpReads)) Owner!.OnReadable();
+        }
         if ((events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Read(ref _writable)?.Notify();
     }
 

@@ -23,6 +23,9 @@ internal sealed class ReadinessSignal : IValueTaskSource<int>
     private ManualResetValueTaskSourceCore<int> _core;
     private int _state;
 
+    /// <summary>Whether the socket is known to be ready (an edge came since the last <see cref="Consume"/>).</summary>
+    public bool IsReady => Volatile.Read(ref _state) == Ready;
+
     /// <summary>Completes when the socket is ready (at once if it is known to be); fails once closed.</summary>
     public ValueTask<int> WaitAsync(CancellationToken cancellationToken = default)
     {
