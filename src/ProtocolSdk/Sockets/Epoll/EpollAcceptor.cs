@@ -36,7 +36,21 @@ internal sealed class EpollAcceptor : IEpollRegistrant
         _loop.Register(this, LibC.EPOLLIN | LibC.EPOLLET);
     }
 
-    SafeHandle IEpollRegistrant.Handle => _listener.SafeHandle;
+    int IEpollRegistrant.AddRef()
+    {
+        bool added = false;
+        try
+        {
+            _listener.SafeHandle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+        return added ? (int)_listener.SafeHandle.DangerousGetHandle() : -1;
+    }
+
+    void IEpollRegistrant.Release() => _listener.SafeHandle.DangerousRelease();
 
     /// <inheritdoc/>
     public ulong Key { get; set; }
@@ -106,17 +120,8 @@ internal sealed class EpollAcceptor : IEpollRegistrant
         }
         _readable.MarkReady(); // more may be queued: the next accept tells
 
-        var descriptor = new SafeFd(fd);
-        try
-        {
-            error = SocketError.Success;
-            return new EpollMedium(descriptor, address, _engine.NextLoop(), _local);
-        }
-        catch
-        {
-            descriptor.Dispose();
-            throw;
-        }
+        error = SocketError.Success;
+        return new EpollMedium(fd, address, _engine.NextLoop(), _local); // owns fd from here on, also when it throws
     }
 
     /// <summary>Stops accepting: a waiting accept fails (on the thread pool); the listener itself is the caller's to close.</summary>

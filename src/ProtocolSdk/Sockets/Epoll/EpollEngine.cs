@@ -24,7 +24,7 @@ internal sealed class EpollEngine
 
     private EpollEngine(int loops)
     {
-        _loops = new EpollLoop[Math.Max(1, loops)];
+        _loops = new EpollLoop[Math.Clamp(loops, 1, ushort.MaxValue)]; // a connection keeps its loop's index in 16 bits
         for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop(i);
         _reportedBatch = new long[_loops.Length];
         var period = StallThreshold / 2; // a stall is reported 200-300 ms in; 10 wake-ups a second while idle
@@ -53,6 +53,9 @@ internal sealed class EpollEngine
 
     /// <summary>A medium for a connected <paramref name="socket"/> (a client's) on the next loop.</summary>
     public EpollMedium CreateMedium(Socket socket) => new(socket, NextLoop());
+
+    /// <summary>The loop with <see cref="EpollLoop.Index"/> <paramref name="index"/>.</summary>
+    public EpollLoop Loop(int index) => _loops[index];
 
     /// <summary>The loop the next connection goes to (round-robin).</summary>
     public EpollLoop NextLoop() => _loops[Interlocked.Increment(ref _next) % (uint)_loops.Length];

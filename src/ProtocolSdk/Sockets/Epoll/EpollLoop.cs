@@ -63,11 +63,14 @@ internal sealed unsafe class EpollLoop
             Volatile.Write(ref _chunks[slot >> ChunkBits]![slot & (ChunkSize - 1)], medium);
         }
         medium.Key = ((ulong)token << 32) | (uint)slot;
-        bool added = false;
-        medium.Handle.DangerousAddRef(ref added);
+        int fd = medium.AddRef();
+        if (fd < 0)
+        {
+            FreeSlot(medium);
+            throw new ObjectDisposedException(nameof(Socket));
+        }
         try
         {
-            int fd = (int)medium.Handle.DangerousGetHandle();
             if (LibC.Add(_epfd, fd, events, medium.Key) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -77,26 +80,18 @@ internal sealed unsafe class EpollLoop
         }
         finally
         {
-            if (added) medium.Handle.DangerousRelease();
+            medium.Release();
         }
     }
 
     /// <summary>Stops edges for the socket (before it is closed). Safe from any thread; an edge already fetched is dropped by its token.</summary>
     public void Unregister(IEpollRegistrant medium)
     {
-        bool added = false;
-        try
+        int fd = medium.AddRef(); // -1: closed already, and the kernel dropped it from the set with the descriptor
+        if (fd >= 0)
         {
-            medium.Handle.DangerousAddRef(ref added);
-            LibC.Remove(_epfd, (int)medium.Handle.DangerousGetHandle()); // fails harmlessly if already gone
-        }
-        catch (ObjectDisposedException)
-        {
-            // Closed already: the kernel dropped it from the set with the descriptor.
-        }
-        finally
-        {
-            if (added) medium.Handle.DangerousRelease();
+            LibC.Remove(_epfd, fd); // fails harmlessly if already gone
+            medium.Release();
         }
         FreeSlot(medium);
     }

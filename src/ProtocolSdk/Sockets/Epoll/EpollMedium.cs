@@ -19,11 +19,17 @@ namespace ProtocolSdk.Sockets.Epoll;
 /// </summary>
 internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
 {
-    private readonly EpollLoop _loop;
-    private readonly SafeHandle _handle;
+    // The descriptor's users (calls holding it against a close), counted in steps of OneUser, plus two flags: Closed
+    // (Close was called: no new user) and Released (the descriptor was closed: by Close, or by the last user after
+    // it). What SafeHandle does, in one int of this object instead of an object of its own per connection.
+    private const int Closed = 1, Released = 2, OneUser = 4;
+
     private readonly Socket? _socket; // a client's connected socket (it owns the descriptor); null when accepted here
     private readonly int _fd;
-    private readonly ReadinessSignal _readable = new();
+    private int _fdUsers;
+    private readonly ushort _loopIndex; // the loop this socket is registered with, in EpollEngine.Shared
+    private ReadinessSignal? _readable; // created by the first wait: a connection whose reads the loop calls back (PumpReads) never waits
+    private int _readReady;             // until _readable exists: 1 when an edge (or the end) came since the last read drained the socket
     private ReadinessSignal? _writable; // created by the first send the kernel refuses: most connections never wait to send
     private IPEndPoint? _remote;        // made on first use from the two fields below (an IPv4 peer), or at once (IPv6)
     private readonly uint _remoteIPv4;
@@ -33,33 +39,80 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     private bool _inputEnded; // epoll reported the peer's FIN (or an error): reads never block again
     private bool _pumpReads;  // a readable edge calls the transport (its receive side runs on the loop's callbacks)
 
-    /// <summary>A connection <see cref="EpollAcceptor"/> accepted: <paramref name="address"/> is its peer's <c>sockaddr</c>.</summary>
-    public unsafe EpollMedium(SafeFd fd, byte* address, EpollLoop loop, IPEndPoint? local)
+    /// <summary>
+    /// A connection <see cref="EpollAcceptor"/> accepted (this medium owns <paramref name="fd"/> from here on, also
+    /// when this throws): <paramref name="address"/> is its peer's <c>sockaddr</c>.
+    /// </summary>
+    public unsafe EpollMedium(int fd, byte* address, EpollLoop loop, IPEndPoint? local)
     {
-        _loop = loop;
-        _handle = fd;
-        _fd = fd.Fd;
-        if (SocketAddressReader.TryReadIPv4(address, out _remoteIPv4, out _remotePort)) { }
-        else _remote = SocketAddressReader.ToEndPoint(address) ?? throw new SocketException((int)SocketError.AddressFamilyNotSupported);
+        _fd = fd;
+        _loopIndex = (ushort)loop.Index;
         _local = local;
-        SetNoDelay();
-        loop.Register(this, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET); // last: from here on the loop may deliver edges
+        try
+        {
+            if (!SocketAddressReader.TryReadIPv4(address, out _remoteIPv4, out _remotePort))
+            {
+                _remote = SocketAddressReader.ToEndPoint(address) ?? throw new SocketException((int)SocketError.AddressFamilyNotSupported);
+            }
+            SetNoDelay();
+            loop.Register(this, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET); // last: from here on the loop may deliver edges
+        }
+        catch
+        {
+            LibC.Close(fd);
+            throw;
+        }
     }
 
     /// <summary>A connected socket made elsewhere (a client's): this medium owns it from here on.</summary>
     public EpollMedium(Socket socket, EpollLoop loop)
     {
-        _loop = loop;
+        _loopIndex = (ushort)loop.Index;
         _socket = socket;
-        _handle = socket.SafeHandle;
-        _fd = (int)_handle.DangerousGetHandle();
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
         _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
         _local = Normalize((IPEndPoint)socket.LocalEndPoint!);
         SetNoDelay();
         loop.Register(this, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET);
     }
 
-    SafeHandle IEpollRegistrant.Handle => _handle;
+    /// <inheritdoc/>
+    public int AddRef()
+    {
+        if (_socket is { } socket)
+        {
+            bool added = false;
+            try
+            {
+                socket.SafeHandle.DangerousAddRef(ref added);
+            }
+            catch (ObjectDisposedException)
+            {
+                return -1;
+            }
+            return added ? _fd : -1;
+        }
+        if ((Interlocked.Add(ref _fdUsers, OneUser) & Closed) == 0) return _fd;
+        Release(); // closed meanwhile: let go again (the last user out closes the descriptor)
+        return -1;
+    }
+
+    /// <inheritdoc/>
+    public void Release()
+    {
+        if (_socket is { } socket)
+        {
+            socket.SafeHandle.DangerousRelease();
+            return;
+        }
+        if (Interlocked.Add(ref _fdUsers, -OneUser) == Closed) ReleaseDescriptor();
+    }
+
+    /// <summary>Closes the descriptor once: only the caller that moves the count from "closed, unused" to "released" does.</summary>
+    private void ReleaseDescriptor()
+    {
+        if (Interlocked.CompareExchange(ref _fdUsers, Closed | Released, Closed) == Closed) LibC.Close(_fd);
+    }
 
     /// <inheritdoc/>
     public ulong Key { get; set; }
@@ -75,7 +128,23 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     }
 
     /// <summary>Whether an edge (or the end of the stream) came since the last read that drained the socket.</summary>
-    internal bool IsReadable => _readable.IsReady;
+    internal bool IsReadable => Volatile.Read(ref _readable) is { } readable ? readable.IsReady : Volatile.Read(ref _readReady) != 0;
+
+    /// <summary>
+    /// The readable signal, created by the first wait. It starts ready: an edge that came while it was being made may
+    /// have gone to <see cref="_readReady"/> after that was read, and a wait that finds nothing to read just waits again.
+    /// </summary>
+    private ReadinessSignal Readable()
+    {
+        var readable = Volatile.Read(ref _readable);
+        if (readable is not null) return readable;
+        readable = new ReadinessSignal();
+        readable.MarkReady();
+        if (Volatile.Read(ref _closed) != 0) readable.Close();
+        readable = Interlocked.CompareExchange(ref _readable, readable, null) ?? readable;
+        if (Volatile.Read(ref _closed) != 0) readable.Close(); // closed while it was being published
+        return readable;
+    }
 
     public override IPEndPoint RemoteEndPoint => _remote ??= new IPEndPoint(new IPAddress(_remoteIPv4), _remotePort);
 
@@ -90,7 +159,7 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
             if (TryHold())
             {
                 result = LibC.GetSockName(_fd, address, &length);
-                _handle.DangerousRelease();
+                Release();
             }
             return _local = (result == 0 ? SocketAddressReader.ToEndPoint(address) : null) ?? new IPEndPoint(IPAddress.Any, 0);
         }
@@ -104,7 +173,7 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
             if (TryHold())
             {
                 result = LibC.Ioctl(_fd, LibC.FIONREAD, &count);
-                _handle.DangerousRelease();
+                Release();
             }
             return result == 0 ? count : 0;
         }
@@ -118,7 +187,8 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
         if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Write(ref _inputEnded, true);
         if ((events & (LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
         {
-            _readable.Notify();
+            if (Volatile.Read(ref _readable) is { } readable) readable.Notify();
+            else Volatile.Write(ref _readReady, 1);
             if (Volatile.Read(ref _pumpReads)) Owner!.OnReadable();
         }
         if ((events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Read(ref _writable)?.Notify();
@@ -126,17 +196,23 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
 
     public override int Receive(Span<byte> buffer, out SocketError error)
     {
-        _readable.Consume();
+        var readable = Volatile.Read(ref _readable);
+        if (readable is not null) readable.Consume();
+        else Volatile.Write(ref _readReady, 0);
         int n = Transfer(buffer, send: false, out error);
         // A full buffer may have left more behind: stay ready. A short read drained the socket at that instant, and any
         // byte that arrives later raises a new edge; but an end of stream already seen raises none, so stay ready for it.
-        if ((error == SocketError.Success && n == buffer.Length && n > 0) || Volatile.Read(ref _inputEnded)) _readable.MarkReady();
+        if ((error == SocketError.Success && n == buffer.Length && n > 0) || Volatile.Read(ref _inputEnded))
+        {
+            if (readable is not null) readable.MarkReady();
+            else Volatile.Write(ref _readReady, 1);
+        }
         return n;
     }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty) return _readable.WaitAsync(cancellationToken); // a zero-byte receive: wait, hold no buffer
+        if (buffer.IsEmpty) return Readable().WaitAsync(cancellationToken); // a zero-byte receive: wait, hold no buffer
         int n = Receive(buffer.Span, out SocketError error);
         if (error == SocketError.Success) return new ValueTask<int>(n);
         if (error != SocketError.WouldBlock) return ValueTask.FromException<int>(new SocketException((int)error));
@@ -148,7 +224,7 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     {
         while (true)
         {
-            await _readable.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Readable().WaitAsync(cancellationToken).ConfigureAwait(false);
             int n = Receive(buffer.Span, out SocketError error);
             if (error == SocketError.Success) return n;
             if (error != SocketError.WouldBlock) throw new SocketException((int)error);
@@ -207,10 +283,9 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     /// </summary>
     private unsafe int Transfer(ReadOnlySpan<byte> data, bool send, out SocketError error)
     {
-        bool added = false;
+        if (AddRef() < 0) throw new ObjectDisposedException(nameof(EpollMedium));
         try
         {
-            _handle.DangerousAddRef(ref added);
             fixed (byte* bytes = data)
             {
                 while (true)
@@ -232,24 +307,12 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
         }
         finally
         {
-            if (added) _handle.DangerousRelease();
+            Release();
         }
     }
 
-    /// <summary>Holds the descriptor open for a call (release with <c>DangerousRelease</c>); false once it is closed.</summary>
-    private bool TryHold()
-    {
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Closed: the caller sees its default.
-        }
-        return added;
-    }
+    /// <summary>Holds the descriptor open for a call (let go with <see cref="Release"/>); false once it is closed.</summary>
+    private bool TryHold() => AddRef() >= 0;
 
     private unsafe void SetNoDelay()
     {
@@ -259,25 +322,17 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
 
     public override void ShutdownSend()
     {
-        int result = 0, errno = 0;
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            result = LibC.Shutdown(_fd, LibC.SHUT_WR);
-            if (result != 0) errno = Marshal.GetLastPInvokeError();
-        }
-        finally
-        {
-            if (added) _handle.DangerousRelease();
-        }
+        if (!TryHold()) throw new ObjectDisposedException(nameof(EpollMedium));
+        int result = LibC.Shutdown(_fd, LibC.SHUT_WR);
+        int errno = result != 0 ? Marshal.GetLastPInvokeError() : 0;
+        Release();
         if (result != 0) throw new SocketException((int)LibC.ToSocketError(errno));
     }
 
     public override unsafe void Close(bool abort)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
-        _loop.Unregister(this); // before the descriptor is closed (and its number reused)
+        EpollEngine.Shared.Loop(_loopIndex).Unregister(this); // before the descriptor is closed (and its number reused)
         try
         {
             if (abort && _socket is not null)
@@ -298,15 +353,15 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
                 if (TryHold())
                 {
                     LibC.SetSockOpt(_fd, LibC.SOL_SOCKET, LibC.SO_LINGER, linger, 2 * sizeof(int));
-                    _handle.DangerousRelease();
+                    Release();
                 }
             }
             if (_socket is not null) _socket.Dispose();
-            else _handle.Dispose();
+            else if ((Interlocked.Or(ref _fdUsers, Closed) & ~Closed) == 0) ReleaseDescriptor(); // else the last user out does
         }
         finally
         {
-            _readable.Close();
+            Volatile.Read(ref _readable)?.Close();
             Volatile.Read(ref _writable)?.Close();
         }
     }
