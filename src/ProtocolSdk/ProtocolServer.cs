@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
@@ -21,7 +20,7 @@ public sealed class ProtocolServer : IAsyncDisposable
     private readonly Func<Protocol> _factory;
     private readonly ConnectionHost _host;
     private readonly ProtocolServerOptions _options;
-    private readonly HashSet<SocketTransport> _connections = new();
+    private readonly ConnectionList _connections = new(); // intrusive: no entry object or table per connection
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly AcceptBackoff _backoff;
@@ -46,6 +45,7 @@ public sealed class ProtocolServer : IAsyncDisposable
             || LocalEndPoint.Address.IsIPv4MappedToIPv6;
         _acceptedLocalEndPoint = wildcard ? null : LocalEndPoint;
         _host.ConnectionEnded = OnConnectionEnded; // made once (not per connection); RunAsync calls it
+        _host.ConnectionStarting = RunConnection;
         if (options.ResolvedIoEngine == IoEngine.Epoll && options.AcceptSocket is null)
         {
             _epollAcceptor = new Sockets.Epoll.EpollAcceptor(listener, Sockets.Epoll.EpollEngine.Shared, _acceptedLocalEndPoint);
@@ -232,8 +232,7 @@ public sealed class ProtocolServer : IAsyncDisposable
             }
             _connections.Add(transport);
         }
-        // Run on the thread pool so a slow ConnectionMade never holds up accepting.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Server.RunConnection(state.Transport), (Server: this, Transport: transport), preferLocal: false);
+        transport.QueueStart(); // RunConnection on the thread pool, so a slow ConnectionMade never holds up accepting
     }
 
     private void RunConnection(SocketTransport transport)
@@ -304,8 +303,7 @@ public sealed class ProtocolServer : IAsyncDisposable
     {
         lock (_connections)
         {
-            var live = new SocketTransport[_connections.Count];
-            _connections.CopyTo(live);
+            var live = _connections.ToArray();
             if (live.Length == 0) _drained.TrySetResult();
             return live;
         }

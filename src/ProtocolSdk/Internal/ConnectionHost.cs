@@ -51,6 +51,9 @@ internal sealed class ConnectionHost : IDisposable
     /// </summary>
     public Action<Sockets.SocketTransport>? ConnectionEnded { get; set; }
 
+    /// <summary>A server's start of an accepted connection (on the thread pool, see <see cref="Sockets.SocketTransport.QueueStart"/>); set once before it accepts.</summary>
+    public Action<Sockets.SocketTransport>? ConnectionStarting { get; set; }
+
     /// <summary>The store for ClusterWide policies (null: none configured).</summary>
     public IClusterStore? ClusterStore { get; init; }
 

@@ -23,6 +23,14 @@ internal sealed partial class SocketTransport : IThreadPoolWorkItem
     private int _pumpState;
     private bool _pumped;    // the receive side is the pump's (until STARTTLS hands it back to RunAsync)
     private bool _pumpEnded; // the pump ran Finish and the server's bookkeeping: nothing more to do
+    private bool _started;   // the first work item ran: the server's start (ConnectionHost.ConnectionStarting)
+
+    /// <summary>
+    /// Queues the start of a server's connection (<see cref="ConnectionHost.ConnectionStarting"/>: the protocol's
+    /// factory, admission, ConnectionMade) on the thread pool, so a slow start never holds up accepting. The transport
+    /// is the work item itself: nothing is allocated for it.
+    /// </summary>
+    internal void QueueStart() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
     /// <summary>Hands the receive side to the pump, and runs it once here (bytes may be waiting already).</summary>
     private void StartPumping(EpollMedium medium)
@@ -45,7 +53,16 @@ internal sealed partial class SocketTransport : IThreadPoolWorkItem
         else if (TryEnterPump()) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    void IThreadPoolWorkItem.Execute() => Pump();
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (!_started)
+        {
+            _started = true; // every later run is the pump's: it starts only once the connection is made
+            Host.ConnectionStarting!(this);
+            return;
+        }
+        Pump();
+    }
 
     /// <summary>True when the caller now runs the pump; false when it runs already (it will go round once more).</summary>
     private bool TryEnterPump()

@@ -32,6 +32,10 @@ internal sealed partial class SocketTransport : Transport
     private SendLoop? _sendLoop; // created on first need: most connections never buffer output
     private int _mediumClosed;
 
+    // A server's list of its connections runs through them (Internal.ConnectionList, under the server's lock).
+    internal SocketTransport? PreviousConnection, NextConnection;
+    internal bool Listed;
+
     // TLS: plaintext -> pending (STARTTLS called, or the first handshake: writes wait in the buffer) -> active.
     private const int TlsNone = 0, TlsPending = 1, TlsActive = 2;
     // Null on a plaintext connection (most of them): the TLS state lives in an object of its own, created for a TLS
