@@ -47,7 +47,7 @@ internal static class LoadReport
         }
         if (idle.Count > 0)
         {
-            sb.AppendLine(C, $"### Memory per idle connection ({o.IdleConns} connections held {o.IdleSeconds} s, VmRSS delta / connections, medians of {o.Rounds})");
+            sb.AppendLine(C, $"### Memory per idle connection ({o.IdleConns} connections{(o.IdleHello ? " that each sent a 16-byte hello and read its echo," : "")} held {o.IdleSeconds} s{(o.IdleWarmup ? " after a first hold of as many" : ", the server's first hold")}, VmRSS delta / connections, medians of {o.Rounds})");
             sb.AppendLine();
             AppendTable(sb, IdleColumns(plan, idle.GetValueOrDefault(plan.Baseline)), Rows(o.Kinds, idle.GetValueOrDefault));
         }

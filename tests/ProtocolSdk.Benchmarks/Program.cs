@@ -97,7 +97,7 @@ internal static class Program
               serve-sdk-tls --port N [--cert FILE.pfx]      ProtocolSdk echo over TLS 1.3 (no --cert: a new self-signed RSA 2048 certificate)
               serve-kestrel-tls --port N [--cert FILE.pfx]  Kestrel echo over TLS 1.3 (UseHttps + UseConnectionHandler)
                                             (serve-*: add --exit-on-stdin-close to stop when the parent goes away)
-              load [--seconds S] [--rounds R] [--idle-conns N] [--loadgen PATH] [--out FILE] [--svg FILE] [--kinds sdk,kestrel,...]
+              load [--seconds S] [--rounds R] [--idle-conns N] [--idle-hello] [--no-idle-warmup] [--loadgen PATH] [--out FILE] [--svg FILE] [--kinds sdk,kestrel,...]
                                             runs every server kind as a child process against loadgen, prints Markdown
                                             (--svg: also draws the comparison as an SVG bar chart)
                                             kinds: sdk, sdk-epoll, sdk-sockets, sdk-policies, sdk-policies-sockets, kestrel, c-epoll

@@ -116,6 +116,10 @@ internal sealed partial class SocketTransport : IThreadPoolWorkItem
                     return false;
                 }
                 if (!ShouldTakeInput) return true; // paused, half-closed by the peer, or flushing after its FIN: a wake-up comes back
+                // No edge since the last read drained the socket (or since it was registered, which reports data already
+                // there as an edge): nothing to read, and the next edge comes back here. Checked before renting a buffer,
+                // so a connection that sends nothing never takes one from the pool.
+                if (!medium.IsReadable) return true;
 
                 // Input being discarded during a close is read in whole buffers (a read throttle no longer applies).
                 int limit = ShouldRead ? Math.Min(_receiveBufferSize, ReadSizeLimit) : _receiveBufferSize;
@@ -135,9 +139,7 @@ internal sealed partial class SocketTransport : IThreadPoolWorkItem
                 }
                 Volatile.Write(ref _plainReceived, _plainReceived + n);
                 Deliver(buffer.AsSpan(0, n));
-                // A short read most likely drained the socket: unless an edge came since (or StartTls was called, which
-                // the loop's top handles), wait for the next one instead of asking the kernel again.
-                if (n < limit && !medium.IsReadable && Volatile.Read(ref _tlsSession) is null) return true;
+                // A short read drained the socket: the loop's top returns then, unless an edge came since.
             }
         }
         catch (Exception ex) when (IsMediumFailure(ex))
