@@ -153,7 +153,8 @@ internal static class LoadReport
     private static string PerRound<T>(IEnumerable<T> results, Func<T, double> value, string format) =>
         string.Join(" / ", results.Select(r => value(r).ToString(format, C)));
 
-    private static string Times(double ratio) => ratio.ToString("N2", C) + "x";
+    // A ratio against nothing (a baseline of 0, such as the C server's idle cost after the warm-up hold) says nothing.
+    private static string Times(double ratio) => double.IsFinite(ratio) ? ratio.ToString("N2", C) + "x" : "n/a";
 
     private static string DisplayName(string kind) => kind == "kestrel" ? "Kestrel" : kind;
 

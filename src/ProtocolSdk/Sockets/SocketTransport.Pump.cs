@@ -37,6 +37,8 @@ internal sealed partial class SocketTransport : IThreadPoolWorkItem
     {
         Volatile.Write(ref _pumped, true);
         medium.PumpReads = true; // from here on a readable edge calls OnReadable
+        // TryEnterPump's interlocked operation fences this write before the pump reads the medium's readiness: an edge
+        // that came before it was recorded there (the loop saw PumpReads false), one after it calls OnReadable.
         if (TryEnterPump()) Pump();
     }
 

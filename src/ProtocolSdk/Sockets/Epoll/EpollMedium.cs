@@ -187,8 +187,10 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
         if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Write(ref _inputEnded, true);
         if ((events & (LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
         {
+            // A full fence between recording the edge and reading _pumpReads (Interlocked, not Volatile): the transport
+            // sets _pumpReads and then reads _readReady, so each side must see the other's write, or the edge is lost.
             if (Volatile.Read(ref _readable) is { } readable) readable.Notify();
-            else Volatile.Write(ref _readReady, 1);
+            else Interlocked.Exchange(ref _readReady, 1);
             if (Volatile.Read(ref _pumpReads)) Owner!.OnReadable();
         }
         if ((events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) Volatile.Read(ref _writable)?.Notify();
@@ -198,14 +200,14 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     {
         var readable = Volatile.Read(ref _readable);
         if (readable is not null) readable.Consume();
-        else Volatile.Write(ref _readReady, 0);
+        else Interlocked.Exchange(ref _readReady, 0); // fenced before the recv, as Consume is: a later edge's 1 must win
         int n = Transfer(buffer, send: false, out error);
         // A full buffer may have left more behind: stay ready. A short read drained the socket at that instant, and any
         // byte that arrives later raises a new edge; but an end of stream already seen raises none, so stay ready for it.
         if ((error == SocketError.Success && n == buffer.Length && n > 0) || Volatile.Read(ref _inputEnded))
         {
             if (readable is not null) readable.MarkReady();
-            else Volatile.Write(ref _readReady, 1);
+            else Interlocked.Exchange(ref _readReady, 1);
         }
         return n;
     }
