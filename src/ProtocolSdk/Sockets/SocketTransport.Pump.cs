@@ -158,6 +158,8 @@ internal sealed partial class SocketTransport : IThreadPoolWorkItem
         {
             ReturnBuffer(ref buffer);
         }
+        // A failure while a close is under way leaves the socket to that close (it wakes the pump when it closes it).
+        if (Volatile.Read(ref _mediumClosed) == 0) return true;
         return !TryEndPumped();
     }
 
