@@ -17,7 +17,7 @@ public sealed class FailureTests
     private static readonly ClusterLimit[] Limits = [new("peer:p", 10)];
     private readonly string _prefix = SharedRedis.UniquePrefix();
 
-    private RedisClusterStoreOptions Options(ClusterFailureMode mode) => new()
+    private RedisClusterStoreOptions Options(ClusterFailureMode mode, TimeSpan? leaseTime = null) => new()
     {
         KeyPrefix = _prefix,
         InstanceId = "a",
@@ -25,7 +25,7 @@ public sealed class FailureTests
         OperationTimeout = OperationTimeout,
         BreakAfterFailures = 2,
         BreakDuration = BreakDuration,
-        LeaseTime = TimeSpan.FromMilliseconds(1200),
+        LeaseTime = leaseTime ?? TimeSpan.FromMilliseconds(1200),
     };
 
     private RedisKey SlotKey => $"{_prefix}{{{Policy}}}:peer:p";
@@ -126,7 +126,21 @@ public sealed class FailureTests
         await using var server = await RedisServer.StartAsync();
         await using var multiplexer = await server.ConnectAsync();
         await using var inspector = await server.ConnectAsync();
-        await using var store = new RedisClusterStore(multiplexer, Options(ClusterFailureMode.FailClosed));
+        // A lease that outlives the freeze on a slow machine: the slot granted first must still be there at the end,
+        // so the count there shows that the late grant (and only it) was taken back. With 1.2 s it expired in some runs
+        // while Redis was frozen, and the count read 0.
+        // Warm up first (JIT, the connection, the scripts Redis caches by hash) with a store that waits long enough: run
+        // as the first test of the process, the cold first call took longer than OperationTimeout, and FailClosed refused it.
+        var warmOptions = Options(ClusterFailureMode.FailClosed, TimeSpan.FromSeconds(30));
+        warmOptions.OperationTimeout = TimeSpan.FromSeconds(10);
+        warmOptions.InstanceId = "warm"; // its slot's member differs from the measured store's (same lease numbers)
+        await using (var warm = new RedisClusterStore(multiplexer, warmOptions))
+        {
+            var warmSlots = await warm.TryAcquireSlotsAsync(Policy, Limits);
+            Assert.Equal(ClusterDecision.Granted, warmSlots.Decision);
+            warm.ReleaseSlots(warmSlots);
+        }
+        await using var store = new RedisClusterStore(multiplexer, Options(ClusterFailureMode.FailClosed, TimeSpan.FromSeconds(30)));
         using var measurements = new StoreMeasurements(store);
         Assert.Equal(ClusterDecision.Granted, (await store.TryAcquireSlotsAsync(Policy, Limits)).Decision);
 
