@@ -5,11 +5,12 @@ using System.Threading;
 namespace ProtocolSdk.Timers;
 
 /// <summary>
-/// A hashed timing wheel driven by one periodic <see cref="ITimer"/> from a <see cref="TimeProvider"/>.
+/// A hashed timing wheel driven by one <see cref="ITimer"/> from a <see cref="TimeProvider"/>.
 /// It serves every per-connection deadline of a server (idle timeouts, throttle wake-ups) with O(1),
 /// allocation-free schedule, postpone and cancel, and fires entries within one tick (10 ms) of their
-/// deadline plus thread-pool latency. The timer runs only while entries are filed: an idle server (or client
-/// connection) does not wake up 100 times a second for nothing.
+/// deadline plus thread-pool latency. The timer is armed for the next tick whose slot holds an entry, not every
+/// tick: a server whose only deadlines are idle timeouts minutes away does not wake up (and wake a thread-pool
+/// worker, which then spins looking for more work) 100 times a second, and an idle one not at all.
 /// </summary>
 internal sealed class TimerWheel : IDisposable
 {
@@ -28,6 +29,8 @@ internal sealed class TimerWheel : IDisposable
     private readonly long _timestampsPerTick;
     private readonly ITimer _timer;
     private long _processedTick;
+    private long _armedTick = long.MaxValue; // the tick the timer is armed for; MaxValue: not armed
+    private bool _inTick;                    // OnTick is filing entries: it arms the timer once it is done
     private int _count;
     private bool _running;
 
@@ -66,7 +69,7 @@ internal sealed class TimerWheel : IDisposable
         {
             entry.Deadline = deadline;
             if (entry.Slot >= 0) Unlink(entry);
-            Link(entry, SlotFor(deadline));
+            Link(entry, TickFor(deadline));
         }
     }
 
@@ -90,7 +93,7 @@ internal sealed class TimerWheel : IDisposable
             if (entry.Slot >= 0) return;
             long now = Now;
             entry.Deadline = now;
-            Link(entry, SlotFor(now));
+            Link(entry, TickFor(now));
         }
     }
 
@@ -105,24 +108,21 @@ internal sealed class TimerWheel : IDisposable
         }
     }
 
-    private int SlotFor(long deadline)
-    {
-        long tick = (deadline - _origin) / _timestampsPerTick;
-        long first = _processedTick + 1;
-        if (tick < first) tick = first;
-        return (int)(tick & SlotMask);
-    }
+    private long TickFor(long deadline) => Math.Max((deadline - _origin) / _timestampsPerTick, _processedTick + 1);
 
-    private void Link(TimerEntry entry, int slot)
+    private void Link(TimerEntry entry, long tick)
     {
         if (!_running)
         {
             // First entry after an idle spell: nothing was filed meanwhile, so no tick needs catching up.
             _running = true;
             _processedTick = Math.Max(_processedTick, (_time.GetTimestamp() - _origin) / _timestampsPerTick);
-            _timer.Change(TickInterval, TickInterval);
-            if (slot == (int)(_processedTick & SlotMask)) slot = (int)((_processedTick + 1) & SlotMask);
+            if (tick <= _processedTick) tick = _processedTick + 1;
         }
+        int slot = (int)(tick & SlotMask);
+        // The slot is next looked at on its first tick after the processed one (a later revolution re-files the entry).
+        long visit = _processedTick + 1 + ((slot - (_processedTick + 1)) & SlotMask);
+        if (!_inTick && visit < _armedTick) Arm(visit);
         var head = _slots[slot];
         entry.Previous = null;
         entry.Next = head;
@@ -152,6 +152,7 @@ internal sealed class TimerWheel : IDisposable
             long nowTick = (now - _origin) / _timestampsPerTick;
             lock (_lock)
             {
+                _inTick = true;
                 long from = _processedTick + 1;
                 if (nowTick - from >= SlotCount) from = nowTick - SlotCount + 1; // far behind: every slot once
                 for (long tick = from; tick <= nowTick; tick++)
@@ -159,10 +160,16 @@ internal sealed class TimerWheel : IDisposable
                     CollectDue(tick, now);
                 }
                 if (nowTick > _processedTick) _processedTick = nowTick;
-                if (_count == 0 && _running)
+                _inTick = false;
+                _armedTick = long.MaxValue;
+                if (_count == 0)
                 {
-                    _running = false; // idle: stop ticking until the next Schedule
+                    _running = false; // idle: no wake-up until the next Schedule
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
+                else
+                {
+                    ArmNextOccupiedTick();
                 }
             }
 
@@ -205,11 +212,36 @@ internal sealed class TimerWheel : IDisposable
                 {
                     // Postponed since it was filed: move it to the slot of its new deadline.
                     Unlink(entry);
-                    Link(entry, target);
+                    Link(entry, deadlineTick);
                 }
             }
             entry = next;
         }
+    }
+
+    /// <summary>Arms the timer for the first tick after the processed one whose slot holds an entry (under the lock).</summary>
+    private void ArmNextOccupiedTick()
+    {
+        for (long tick = _processedTick + 1; tick <= _processedTick + SlotCount; tick++)
+        {
+            if (_slots[(int)(tick & SlotMask)] is not null)
+            {
+                Arm(tick);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Arms the one-shot timer for the start of <paramref name="tick"/> (under the lock), rounded up so it never fires
+    /// before the tick began; a tick that began already fires after the smallest delay (never inline in this call).
+    /// </summary>
+    private void Arm(long tick)
+    {
+        _armedTick = tick;
+        long due = _origin + tick * _timestampsPerTick - _time.GetTimestamp();
+        long dueTicks = due <= 0 ? 1 : Math.Max(1, (long)Math.Ceiling(due * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency));
+        _timer.Change(TimeSpan.FromTicks(dueTicks), Timeout.InfiniteTimeSpan);
     }
 
     public void Dispose() => _timer.Dispose();

@@ -88,6 +88,39 @@ public class TimerWheelTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>A clock whose timers count how often they fire: the wheel's wake-ups.</summary>
+    private sealed class CountingClock : FakeTimeProvider
+    {
+        public int Fired;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            base.CreateTimer(s => { Fired++; callback(s); }, state, dueTime, period);
+    }
+
+    [Fact]
+    public void A_far_deadline_wakes_the_wheel_once_per_revolution_not_every_tick_and_still_fires_on_time()
+    {
+        var clock = new CountingClock();
+        using var wheel = new TimerWheel(clock);
+        var start = clock.GetUtcNow();
+        var idle = new Probe(clock);
+        wheel.Schedule(idle, wheel.DeadlineAfter(TimeSpan.FromSeconds(12))); // an idle timeout: more than two revolutions away
+        Advance(clock, TimeSpan.FromSeconds(11));
+        Assert.Empty(idle.Fired);
+        // 1,100 ticks went by; the wheel looked at the entry's slot once per 5.12 s revolution, not at every tick.
+        Assert.InRange(clock.Fired, 1, 3);
+
+        var soon = new Probe(clock);
+        wheel.Schedule(soon, wheel.DeadlineAfter(TimeSpan.FromMilliseconds(40))); // an earlier entry re-arms the timer
+        Advance(clock, TimeSpan.FromMilliseconds(100));
+        var soonAfter = Assert.Single(soon.Fired) - start - TimeSpan.FromSeconds(11);
+        Assert.InRange(soonAfter, TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(60));
+
+        Advance(clock, TimeSpan.FromSeconds(1));
+        var idleAfter = Assert.Single(idle.Fired) - start;
+        Assert.InRange(idleAfter, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(12.02));
+    }
+
     [Fact]
     public void An_idle_wheel_stops_ticking_and_restarts_on_time_after_a_long_idle_spell()
     {
