@@ -31,6 +31,7 @@ internal sealed class TimerWheel : IDisposable
     private long _processedTick;
     private long _armedTick = long.MaxValue; // the tick the timer is armed for; MaxValue: not armed
     private bool _inTick;                    // OnTick is filing entries: it arms the timer once it is done
+    private bool _tickRequested;             // the timer fired: a tick is owed (run by whoever holds _tickLock)
     private int _count;
     private bool _running;
 
@@ -144,45 +145,56 @@ internal sealed class TimerWheel : IDisposable
 
     private void OnTick()
     {
-        // A periodic timer may overlap itself when a callback runs late; one tick at a time is enough.
-        if (!Monitor.TryEnter(_tickLock)) return;
-        try
+        // One tick at a time. The timer is one-shot and re-armed inside a tick, before the due entries fire, so it can
+        // fire again while those still run: that call records the tick it owes and the running one goes round again
+        // (after releasing the lock, so a request made just then is never lost), or the caller runs it.
+        Volatile.Write(ref _tickRequested, true);
+        while (Volatile.Read(ref _tickRequested) && Monitor.TryEnter(_tickLock))
         {
-            long now = _time.GetTimestamp();
-            long nowTick = (now - _origin) / _timestampsPerTick;
-            lock (_lock)
+            try
             {
-                _inTick = true;
-                long from = _processedTick + 1;
-                if (nowTick - from >= SlotCount) from = nowTick - SlotCount + 1; // far behind: every slot once
-                for (long tick = from; tick <= nowTick; tick++)
-                {
-                    CollectDue(tick, now);
-                }
-                if (nowTick > _processedTick) _processedTick = nowTick;
-                _inTick = false;
-                _armedTick = long.MaxValue;
-                if (_count == 0)
-                {
-                    _running = false; // idle: no wake-up until the next Schedule
-                    _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                }
-                else
-                {
-                    ArmNextOccupiedTick();
-                }
+                Volatile.Write(ref _tickRequested, false);
+                Tick();
             }
+            finally
+            {
+                Monitor.Exit(_tickLock);
+            }
+        }
+    }
 
-            foreach (var entry in _due)
-            {
-                entry.Fire();
-            }
-            _due.Clear();
-        }
-        finally
+    private void Tick()
+    {
+        long now = _time.GetTimestamp();
+        long nowTick = (now - _origin) / _timestampsPerTick;
+        lock (_lock)
         {
-            Monitor.Exit(_tickLock);
+            _inTick = true;
+            long from = _processedTick + 1;
+            if (nowTick - from >= SlotCount) from = nowTick - SlotCount + 1; // far behind: every slot once
+            for (long tick = from; tick <= nowTick; tick++)
+            {
+                CollectDue(tick, now);
+            }
+            if (nowTick > _processedTick) _processedTick = nowTick;
+            _inTick = false;
+            _armedTick = long.MaxValue;
+            if (_count == 0)
+            {
+                _running = false; // idle: no wake-up until the next Schedule
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                ArmNextOccupiedTick();
+            }
         }
+
+        foreach (var entry in _due)
+        {
+            entry.Fire();
+        }
+        _due.Clear();
     }
 
     private void CollectDue(long tick, long now)
