@@ -16,6 +16,15 @@ public sealed class TlsConnectionInfo
         RemoteCertificate = ssl.RemoteCertificate as X509Certificate2 ?? (ssl.RemoteCertificate is { } other ? new X509Certificate2(other) : null);
     }
 
+    internal TlsConnectionInfo(SslProtocols protocol, TlsCipherSuite cipherSuite, SslApplicationProtocol applicationProtocol, string? hostName, X509Certificate2? remoteCertificate)
+    {
+        Protocol = protocol;
+        CipherSuite = cipherSuite;
+        ApplicationProtocol = applicationProtocol;
+        HostName = hostName;
+        RemoteCertificate = remoteCertificate;
+    }
+
     /// <summary>The TLS version (for example <see cref="SslProtocols.Tls13"/>).</summary>
     public SslProtocols Protocol { get; }
 

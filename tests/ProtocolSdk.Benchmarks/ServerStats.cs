@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace ProtocolSdk.Benchmarks;
 
@@ -7,7 +8,7 @@ namespace ProtocolSdk.Benchmarks;
 /// process's managed allocation so far and its live managed heap. The same code runs in every server kind, so
 /// ProtocolSdk and Kestrel are measured alike (process-wide: the server, its runtime and this reply).
 /// </summary>
-internal static class ServerStats
+internal static partial class ServerStats
 {
     public const string Prefix = "stats ";
 
@@ -23,9 +24,37 @@ internal static class ServerStats
         // committed: what the GC holds from the OS (live objects, free space between them, allocation budgets);
         // fragmented: the free space part. Together with live they say where a process's RSS beyond its objects is.
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Prefix}allocated={allocated} live={live} committed={gc.TotalCommittedBytes} fragmented={gc.FragmentedBytes}{ExtraFields?.Invoke()}"));
+            $"{Prefix}allocated={allocated} live={live} committed={gc.TotalCommittedBytes} fragmented={gc.FragmentedBytes}{NativeHeapFields()}{ExtraFields?.Invoke()}"));
         Console.Out.Flush();
     }
+
+    /// <summary>
+    /// glibc's malloc heap (all arenas, <c>mallinfo2</c>): native_in_use is what native code (OpenSSL's per-connection
+    /// state, the runtime's own) holds; native_free is freed memory the heap keeps (part of RSS until reused or trimmed).
+    /// Empty where there is no glibc.
+    /// </summary>
+    private static string NativeHeapFields()
+    {
+        if (!OperatingSystem.IsLinux()) return "";
+        try
+        {
+            var info = MallInfo2();
+            return string.Create(CultureInfo.InvariantCulture, $" native_in_use={info.uordblks + info.hblkhd} native_free={info.fordblks}");
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return ""; // not glibc (musl has no mallinfo2)
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo
+    {
+        public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mallinfo2")]
+    private static partial MallInfo MallInfo2();
 
     /// <summary>Parses <see cref="Print"/>'s line: (allocated bytes so far, live managed bytes).</summary>
     public static (long Allocated, long Live) Parse(string line)

@@ -49,6 +49,14 @@ internal sealed record HandshakeResult(double Seconds, int Failed, double Server
 /// <summary>Idle connections: RSS as found and after a full collection, live managed heap, all before and while held.</summary>
 internal sealed record IdleMemoryResult(long RssBefore, long RssHeld, long RssBeforeCollected, long RssHeldCollected, long LiveBefore, long LiveHeld, int Connected, int Accepted, string Json)
 {
+    /// <summary>glibc's heap (<c>mallinfo2</c>, after the full collections) before and while held: in use, and freed but kept.</summary>
+    public (double InUse, double Free) NativeBefore { get; init; } = (double.NaN, double.NaN);
+    public (double InUse, double Free) NativeHeld { get; init; } = (double.NaN, double.NaN);
+    /// <summary>Native heap in use per connection: OpenSSL's state (for TLS) and whatever else native code keeps per connection.</summary>
+    public double NativeInUsePerConn => PerConnD(NativeHeld.InUse - NativeBefore.InUse);
+    /// <summary>Freed native heap the process keeps per connection (resident until reused or trimmed).</summary>
+    public double NativeFreePerConn => PerConnD(NativeHeld.Free - NativeBefore.Free);
+    private double PerConnD(double bytes) => Accepted <= 0 ? double.NaN : bytes / Accepted;
     public double BytesPerConn => PerConn(RssHeld - RssBefore);
     public double CollectedBytesPerConn => PerConn(RssHeldCollected - RssBeforeCollected);
     public double LiveManagedPerConn => PerConn(LiveHeld - LiveBefore);
@@ -171,7 +179,7 @@ internal static class TlsLoadDriver
     }
 
     private static string Describe(IdleMemoryResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Connected} conns, server holds {r.Accepted}, RSS {r.RssBefore / 1024} -> {r.RssHeld / 1024} KiB = {r.BytesPerConn:F0} B/conn; after a full GC {r.CollectedBytesPerConn:F0} B/conn, live managed {r.LiveManagedPerConn:F0} B/conn");
+        $"{r.Connected} conns, server holds {r.Accepted}, RSS {r.RssBefore / 1024} -> {r.RssHeld / 1024} KiB = {r.BytesPerConn:F0} B/conn; after a full GC {r.CollectedBytesPerConn:F0} B/conn, live managed {r.LiveManagedPerConn:F0} B/conn, native heap in use {r.NativeInUsePerConn:F0} B/conn, native heap freed but kept {r.NativeFreePerConn:F0} B/conn");
 
     /// <summary>A loadgen built without OpenSSL refuses <c>--tls</c> with a note; one built with it reports a failed connect.</summary>
     private static async Task<bool> LoadgenSpeaksTlsAsync(string loadgen)
@@ -245,7 +253,8 @@ internal static class TlsLoadDriver
         int pid = server.Process.Id;
         await Task.Delay(1000).ConfigureAwait(false); // let the previous runs' connections close
         long rssBefore = ProcStats.RssBytes(pid);
-        var (_, liveBefore) = await server.GetStatsAsync(fullCollection: true).ConfigureAwait(false);
+        string statsBefore = await server.GetStatsLineAsync(fullCollection: true).ConfigureAwait(false);
+        var (_, liveBefore) = ServerStats.Parse(statsBefore);
         long rssBeforeCollected = ProcStats.RssBytes(pid);
         int fdsBefore = ProcStats.FdCount(pid);
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -268,7 +277,8 @@ internal static class TlsLoadDriver
         await Task.Delay(1000).ConfigureAwait(false);
         long rssHeld = ProcStats.RssBytes(pid);
         int accepted = ProcStats.FdCount(pid) - fdsBefore;
-        var (_, liveHeld) = await server.GetStatsAsync(fullCollection: true).ConfigureAwait(false);
+        string statsHeld = await server.GetStatsLineAsync(fullCollection: true).ConfigureAwait(false);
+        var (_, liveHeld) = ServerStats.Parse(statsHeld);
         long rssHeldCollected = ProcStats.RssBytes(pid);
         var (json, rc) = await run.ConfigureAwait(false);
         if (rc != 0 || json.Length == 0) throw new InvalidOperationException($"loadgen idle failed (exit {rc}): {json}");
@@ -277,6 +287,11 @@ internal static class TlsLoadDriver
         int stillOpen = doc.RootElement.GetProperty("still_open").GetInt32();
         if (accepted < connected) Console.Error.WriteLine($"  idle: the server held only {accepted} of {connected} connections when sampled");
         if (stillOpen < connected) Console.Error.WriteLine($"  idle: only {stillOpen} of {connected} connections were still open at the end");
-        return new IdleMemoryResult(rssBefore, rssHeld, rssBeforeCollected, rssHeldCollected, liveBefore, liveHeld, connected, accepted, json);
+        static (double, double) Native(string stats) => (ServerStats.ParseField(stats, "native_in_use"), ServerStats.ParseField(stats, "native_free"));
+        return new IdleMemoryResult(rssBefore, rssHeld, rssBeforeCollected, rssHeldCollected, liveBefore, liveHeld, connected, accepted, json)
+        {
+            NativeBefore = Native(statsBefore),
+            NativeHeld = Native(statsHeld),
+        };
     }
 }

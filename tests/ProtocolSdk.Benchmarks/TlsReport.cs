@@ -76,14 +76,14 @@ internal static class TlsReport
     {
         sb.AppendLine(C, $"#### {heading.TrimStart('#', ' ')}");
         sb.AppendLine();
-        sb.AppendLine("| server | RSS before MiB | RSS held MiB | connections held by the server | bytes per connection (RSS delta / held) | per round | vs Kestrel | after a full GC: RSS delta / held | live managed / held | not managed (RSS after GC − managed) / held |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+        sb.AppendLine("| server | RSS before MiB | RSS held MiB | connections held by the server | bytes per connection (RSS delta / held) | per round | vs Kestrel | after a full GC: RSS delta / held | live managed / held | not managed (RSS after GC − managed) / held | native heap in use / held | native heap freed, kept / held |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
         double kestrel = results.TryGetValue("kestrel", out var kl) ? Median(kl, r => r.BytesPerConn) : double.NaN;
         foreach (string kind in kinds)
         {
             if (!results.TryGetValue(kind, out var list)) continue;
             double perConn = Median(list, r => r.BytesPerConn);
-            sb.AppendLine(C, $"| {kind} | {Median(list, r => r.RssBefore / 1048576.0):N1} | {Median(list, r => r.RssHeld / 1048576.0):N1} | {Median(list, r => (double)r.Accepted):N0} | {perConn:N0} | {PerRound(list, r => r.BytesPerConn, "N0")} | {perConn / kestrel:N2}x | {Median(list, r => r.CollectedBytesPerConn):N0} | {Median(list, r => r.LiveManagedPerConn):N0} | {Median(list, r => r.NonManagedPerConn):N0} |");
+            sb.AppendLine(C, $"| {kind} | {Median(list, r => r.RssBefore / 1048576.0):N1} | {Median(list, r => r.RssHeld / 1048576.0):N1} | {Median(list, r => (double)r.Accepted):N0} | {perConn:N0} | {PerRound(list, r => r.BytesPerConn, "N0")} | {perConn / kestrel:N2}x | {Median(list, r => r.CollectedBytesPerConn):N0} | {Median(list, r => r.LiveManagedPerConn):N0} | {Median(list, r => r.NonManagedPerConn):N0} | {Median(list, r => r.NativeInUsePerConn):N0} | {Median(list, r => r.NativeFreePerConn):N0} |");
         }
         sb.AppendLine();
     }

@@ -8,6 +8,7 @@ using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 using ProtocolSdk.Internal;
+using ProtocolSdk.Sockets.Tls;
 
 namespace ProtocolSdk.Sockets;
 
@@ -19,10 +20,10 @@ namespace ProtocolSdk.Sockets;
 /// thread; only what the kernel refuses is buffered and drained by a send loop started on first need.
 /// Close: a graceful close reads and discards input until the peer's FIN (after ours), so the kernel never resets a
 /// connection that still has unread input and destroys the reply in flight.
-/// TLS (a TLS listener or client, or STARTTLS) puts an <see cref="SslStream"/> over a <see cref="SocketStream"/> on the
-/// same socket: the receive loop reads plaintext from it (zero-byte read first, so an idle TLS connection holds no
-/// buffer either), and the send loop is its only writer (writes are queued, never sent inline), which also sends
-/// close_notify before our FIN.
+/// TLS (a TLS listener or client, or STARTTLS) puts a <see cref="TlsLayer"/> on the same socket (the SDK's own OpenSSL
+/// engine for a server on Linux, else an <see cref="SslStream"/> over a <see cref="SocketStream"/>): the receive loop
+/// reads plaintext from it (zero-byte read first, so an idle TLS connection holds no buffer either), and the send loop
+/// is its only writer (writes are queued, never sent inline), which also sends close_notify before our FIN.
 /// </summary>
 internal sealed partial class SocketTransport : Transport
 {
@@ -147,7 +148,7 @@ internal sealed partial class SocketTransport : Transport
                             continue;
                         }
 
-                        var ssl = TlsMode == TlsActive ? _tlsSession!.Ssl : null;
+                        var ssl = TlsMode == TlsActive ? _tlsSession!.Layer : null;
                         if (buffer is null)
                         {
                             // Zero-byte receive: completes when data (or EOF) is there, without a buffer.
@@ -214,7 +215,7 @@ internal sealed partial class SocketTransport : Transport
             {
                 await sendLoop.Exited.Task.ConfigureAwait(false);
             }
-            _tlsSession?.Ssl?.Dispose(); // after both loops let go of it
+            _tlsSession?.Layer?.Dispose(); // after both loops let go of it
             Finish();
         }
         catch (Exception ex) when (Host.ConnectionEnded is not null)
@@ -255,16 +256,15 @@ internal sealed partial class SocketTransport : Transport
         var tls = _tlsSession!;
         var deadline = tls.HandshakeDeadline ??= new TlsHandshakeDeadline(this);
         Timers.Schedule(deadline, Timers.DeadlineAfter(Host.TlsHandshakeTimeout));
-        var ssl = new SslStream(new SocketStream(_medium, this), leaveInnerStreamOpen: true);
-        Volatile.Write(ref tls.Ssl, ssl);
+        var layer = TlsLayer.Create(start, _medium, this);
+        Volatile.Write(ref tls.Layer, layer);
         try
         {
             while (Interlocked.Read(ref tls.PlaintextLeft) > 0 && Volatile.Read(ref _mediumClosed) == 0)
             {
                 await ReceiveSignal.WaitAsync().ConfigureAwait(false);
             }
-            if (start.Server is { } server) await ssl.AuthenticateAsServerAsync(server, CancellationToken.None).ConfigureAwait(false);
-            else await ssl.AuthenticateAsClientAsync(start.Client!, CancellationToken.None).ConfigureAwait(false);
+            await layer.AuthenticateAsync(start).ConfigureAwait(false);
             if (Volatile.Read(ref _mediumClosed) != 0) throw new IOException("The connection closed during the TLS handshake.");
         }
         catch (Exception ex) when (IsMediumFailure(ex) || ex is System.ComponentModel.Win32Exception)
@@ -276,30 +276,11 @@ internal sealed partial class SocketTransport : Transport
             return false;
         }
         Timers.Cancel(deadline);
-        await ReleaseHandshakeBufferAsync(ssl).ConfigureAwait(false);
         tls.CipherSentAccounted = Interlocked.Read(ref tls.CipherSent); // the handshake is not charged to a write throttle
         Volatile.Write(ref tls.Mode, TlsActive);
-        OnTlsEstablished(new TlsConnectionInfo(ssl), notifyProtocol: upgrade);
+        OnTlsEstablished(layer.GetConnectionInfo(), notifyProtocol: upgrade);
         if (HasPendingOutput) OnOutputPending(); // writes made during the handshake go out now, encrypted
         return true;
-    }
-
-    /// <summary>
-    /// SslStream keeps the 8 KiB buffer it read the handshake into until its first read completes, so a connection that
-    /// goes idle right after the handshake would hold it indefinitely (measured: one live byte[8192] per idle TLS
-    /// connection). A read that is cancelled before it starts returns that buffer when it holds no data; buffered
-    /// application data (sent with the client's Finished) stays for the receive loop.
-    /// </summary>
-    private static async Task ReleaseHandshakeBufferAsync(SslStream ssl)
-    {
-        try
-        {
-            await ssl.ReadAsync(Memory<byte>.Empty, new CancellationToken(canceled: true)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Expected: nothing was read, and the stream stays usable.
-        }
     }
 
     /// <summary>The handshake deadline passed (on the timer wheel's thread): close unless it completed meanwhile.</summary>
@@ -316,15 +297,21 @@ internal sealed partial class SocketTransport : Transport
     internal override long WireBytesSent =>
         Interlocked.Read(ref _plainSent) + (Volatile.Read(ref _tlsSession) is { } tls ? Interlocked.Read(ref tls.CipherSent) : 0);
 
-    /// <summary>Ciphertext the <see cref="SocketStream"/> read (receive loop only, so the session exists).</summary>
+    /// <summary>Ciphertext the TLS layer read (receive loop only, so the session exists).</summary>
     internal void OnCipherReceived(int bytes)
     {
         var tls = _tlsSession!;
         Volatile.Write(ref tls.CipherReceived, tls.CipherReceived + bytes);
     }
 
-    /// <summary>Ciphertext the <see cref="SocketStream"/> sent (send loop, or the handshake, so the session exists).</summary>
+    /// <summary>Ciphertext the TLS layer sent (send loop, or the handshake, so the session exists).</summary>
     internal void OnCipherSent(int bytes) => Interlocked.Add(ref _tlsSession!.CipherSent, bytes);
+
+    /// <summary>A read made the TLS layer write (a key update, an alert) more than the kernel took: the send loop sends the rest.</summary>
+    internal void RequestTlsFlush() => OnOutputPending();
+
+    /// <summary>The TLS engine of the connection's handshake or session (null while plaintext): tests check which one runs.</summary>
+    internal TlsLayer? TlsLayerInUse => Volatile.Read(ref _tlsSession)?.Layer;
 
     /// <summary>Where TLS stands: <see cref="TlsNone"/> without a session.</summary>
     private int TlsMode => Volatile.Read(ref _tlsSession) is { } tls ? Volatile.Read(ref tls.Mode) : TlsNone;
@@ -448,7 +435,9 @@ internal sealed partial class SocketTransport : Transport
                 var tls = Volatile.Read(ref _tlsSession);
                 if (chunk.IsEmpty)
                 {
-                    if (tls is not null && Volatile.Read(ref tls.Mode) == TlsActive && Volatile.Read(ref tls.Shutdown) == 1) await SendCloseNotifyAsync().ConfigureAwait(false);
+                    bool active = tls is not null && Volatile.Read(ref tls.Mode) == TlsActive;
+                    if (active && tls!.Layer!.HasOutputToFlush) await tls.Layer.FlushAsync().ConfigureAwait(false);
+                    else if (active && Volatile.Read(ref tls!.Shutdown) == 1) await SendCloseNotifyAsync().ConfigureAwait(false);
                     else await loop.Signal.WaitAsync().ConfigureAwait(false);
                     continue;
                 }
@@ -457,7 +446,7 @@ internal sealed partial class SocketTransport : Transport
                 {
                     if (tls is not null && tls.ChunkEncrypted)
                     {
-                        await tls.Ssl!.WriteAsync(chunk).ConfigureAwait(false);
+                        await tls.Layer!.WriteAsync(chunk).ConfigureAwait(false);
                         sent = chunk.Length;
                         // A write throttle granted the plaintext; the record overhead (and anything else the session
                         // sent since, such as a renegotiation) is charged on top, so it limits the wire.
@@ -494,7 +483,7 @@ internal sealed partial class SocketTransport : Transport
         Volatile.Write(ref tls.Shutdown, 2);
         try
         {
-            await tls.Ssl!.ShutdownAsync().ConfigureAwait(false);
+            await tls.Layer!.ShutdownAsync().ConfigureAwait(false);
             _medium.ShutdownSend();
         }
         catch (Exception ex) when (IsMediumFailure(ex))
@@ -513,7 +502,7 @@ internal sealed partial class SocketTransport : Transport
         public TlsStart? Initial;          // the handshake the connection starts with (a TLS listener or client)
         public TlsStart? StartRequested;   // set by StartTls: the receive loop runs this handshake next
         public int Mode;                   // TlsPending, then TlsActive
-        public SslStream? Ssl;
+        public TlsLayer? Layer;
         public long PlaintextLeft;         // STARTTLS: queued output still to go out in plaintext before the handshake (send lock)
         public bool ChunkEncrypted;        // how the send loop must send the chunk it peeked (set under the send lock)
         public int Shutdown;               // 1: close_notify wanted (the send loop sends it, then FIN), 2: sent

@@ -44,6 +44,26 @@ public class TlsOpenSslTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_key_update_the_client_asks_to_be_answered_is_handled_and_the_echo_goes_on()
+    {
+        if (OpenSsl is null) return;
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol { Echo = true },
+            new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions() });
+        // Without -quiet, s_client takes commands: a line "K" sends a TLS 1.3 KeyUpdate that asks the server to update
+        // its own keys too (the server's next record must use new keys, or the client fails to decrypt it).
+        using var client = OpenSslProcess.Start(OpenSsl, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost -tls1_3");
+        await client.WriteLineAsync("before");
+        await client.WaitForOutputAsync("before\n");
+        for (int i = 0; i < 3; i++)
+        {
+            await client.WriteLineAsync("K"); // a command only as a read of its own: wait until it ran
+            await Loopback.WaitUntilAsync(() => client.ErrorLines.Count(line => line == "KEYUPDATE") == i + 1, "s_client's KEYUPDATE");
+            await client.WriteLineAsync($"after update {i}");
+            await client.WaitForOutputAsync($"after update {i}\n");
+        }
+    }
+
+    [Fact]
     public async Task Managed_allocation_per_TLS_echoed_message_after_warm_up_is_measured_and_reported()
     {
         if (OpenSsl is null) return;
@@ -107,6 +127,10 @@ public class TlsOpenSslTests(ITestOutputHelper output)
         private readonly Process _process;
         private readonly Stream _stdout;
         private readonly StringBuilder _seen = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errorLines = new();
+
+        /// <summary>What openssl wrote to stderr so far, line by line.</summary>
+        public IReadOnlyCollection<string> ErrorLines => _errorLines;
 
         private OpenSslProcess(Process process)
         {
@@ -124,9 +148,13 @@ public class TlsOpenSslTests(ITestOutputHelper output)
                 UseShellExecute = false,
             };
             var process = Process.Start(info)!;
-            process.ErrorDataReceived += (_, _) => { }; // drained so openssl never blocks on a full stderr pipe
+            var started = new OpenSslProcess(process);
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null) started._errorLines.Enqueue(e.Data); // drained so openssl never blocks on a full stderr pipe
+            };
             process.BeginErrorReadLine();
-            return new OpenSslProcess(process);
+            return started;
         }
 
         public async Task WriteLineAsync(string line)

@@ -1,0 +1,482 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using ProtocolSdk.Internal;
+
+namespace ProtocolSdk.Sockets.Tls;
+
+/// <summary>
+/// A server connection's TLS on the SDK's own engine: an OpenSSL <c>SSL</c> object whose BIO is the connection's medium
+/// itself (<see cref="BioMethod"/>): OpenSSL reads ciphertext straight from the socket into its record buffer and
+/// writes records into <see cref="_output"/>, which goes to the socket right after each call. With
+/// <c>SSL_MODE_RELEASE_BUFFERS</c> (set on the <see cref="OpenSslContext"/>) an idle connection holds no record
+/// buffer, no managed buffer and no pending read: about 17 KB of OpenSSL state instead of the 50 KB it keeps under
+/// <see cref="System.Net.Security.SslStream"/>.
+/// <para>
+/// OpenSSL objects are not thread-safe: every call on the <c>SSL</c> object runs under a lock (the receive loop's
+/// reads and the send loop's writes may overlap). The calls never wait: a read that needs more input returns, and the
+/// caller waits on the medium outside the lock. Ciphertext the kernel refuses stays in <see cref="_output"/>; one
+/// async drain at a time (<see cref="_draining"/>) sends it, in order, while others only append.
+/// </para>
+/// </summary>
+internal sealed class OpenSslLayer : TlsLayer
+{
+    private readonly OpenSslContext _context; // held so the context (and its ALPN list) outlives the connection
+    private readonly ConnectionMedium _medium;
+    private readonly SocketTransport _transport;
+    private readonly SslHandle _ssl; // also the lock
+
+    private Exception? _mediumFailure; // what the medium reported inside a BIO call, thrown once the OpenSSL call returns
+    private byte[]? _output;           // ciphertext written by OpenSSL and not yet taken by the kernel (rented)
+    private int _outputStart, _outputEnd;
+    private bool _draining;            // an async drain is sending from _output: others only append
+    private bool _inputEnded;          // the medium reported the end of the stream (OpenSSL asks, BIO_CTRL_EOF)
+
+    public OpenSslLayer(OpenSslContext context, ConnectionMedium medium, SocketTransport transport)
+    {
+        _context = context;
+        _medium = medium;
+        _transport = transport;
+        _ssl = SslHandle.Create(context.Handle, this);
+    }
+
+    public override async Task AuthenticateAsync(TlsStart start)
+    {
+        try
+        {
+            while (true)
+            {
+                bool done = HandshakeStep();
+                if (HasOutputToFlush) await DrainAsync().ConfigureAwait(false); // our flight goes out before we wait for theirs
+                if (done) return;
+                await _medium.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            NativeHeapTrim.Request(); // the handshake's working memory is freed: give its pages back after a burst
+        }
+    }
+
+    /// <summary>One non-blocking step of the handshake: true when it completed, false when it needs input.</summary>
+    private bool HandshakeStep()
+    {
+        lock (_ssl)
+        {
+            nint ssl = Begin();
+            int result = LibSsl.SSL_do_handshake(ssl);
+            int error = result == 1 ? LibSsl.SSL_ERROR_NONE : LibSsl.SSL_get_error(ssl, result);
+            if (error is LibSsl.SSL_ERROR_NONE or LibSsl.SSL_ERROR_WANT_READ)
+            {
+                SendOutputNow();
+                return error == LibSsl.SSL_ERROR_NONE;
+            }
+            throw Failure(error, handshake: true);
+        }
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            if (HasInput()) return new ValueTask<int>(0);
+            return _medium.ReceiveAsync(Memory<byte>.Empty);
+        }
+        int n = TryRead(buffer.Span);
+        return n >= 0 ? new ValueTask<int>(n) : ReadWhenReadableAsync(buffer);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadWhenReadableAsync(Memory<byte> buffer)
+    {
+        while (true)
+        {
+            await _medium.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
+            int n = TryRead(buffer.Span);
+            if (n >= 0) return n;
+        }
+    }
+
+    /// <summary>
+    /// Whether a read would not wait: a peek at one byte, which also finds records OpenSSL read ahead (with the
+    /// handshake, or with the last read) while the socket has nothing. When it has to wait, OpenSSL lets go of its read
+    /// buffer (<c>SSL_MODE_RELEASE_BUFFERS</c> frees it only when a read finds nothing), so an idle connection, right
+    /// after its handshake too, holds none.
+    /// </summary>
+    private unsafe bool HasInput()
+    {
+        lock (_ssl)
+        {
+            nint ssl = Begin();
+            byte one;
+            nuint peeked;
+            int result = LibSsl.SSL_peek_ex(ssl, &one, 1, &peeked);
+            if (result == 1) return true;
+            int error = LibSsl.SSL_get_error(ssl, result);
+            if (error == LibSsl.SSL_ERROR_WANT_READ)
+            {
+                LibSsl.TakeErrors();
+                return false;
+            }
+            return true; // the end, or a failure: the read that follows reports it
+        }
+    }
+
+    /// <summary>Plaintext read without waiting: the count (0 at the end of the stream), or -1 when OpenSSL needs more input.</summary>
+    private unsafe int TryRead(Span<byte> buffer)
+    {
+        bool flushLater;
+        int n;
+        lock (_ssl)
+        {
+            nint ssl = Begin();
+            nuint read;
+            int result;
+            fixed (byte* bytes = buffer)
+            {
+                result = LibSsl.SSL_read_ex(ssl, bytes, (nuint)buffer.Length, &read);
+            }
+            int error = result == 1 ? LibSsl.SSL_ERROR_NONE : LibSsl.SSL_get_error(ssl, result);
+            n = error switch
+            {
+                LibSsl.SSL_ERROR_NONE => (int)read,
+                LibSsl.SSL_ERROR_WANT_READ => -1,
+                LibSsl.SSL_ERROR_ZERO_RETURN => 0, // close_notify, or the end of the stream
+                _ => throw Failure(error, handshake: false),
+            };
+            // A read may answer (a TLS 1.3 key update): what the kernel refuses now goes with the send loop.
+            flushLater = !SendOutputNow();
+        }
+        if (flushLater) _transport.RequestTlsFlush();
+        return n;
+    }
+
+    public override unsafe ValueTask WriteAsync(ReadOnlyMemory<byte> plaintext)
+    {
+        lock (_ssl)
+        {
+            nint ssl = Begin();
+            var span = plaintext.Span;
+            while (!span.IsEmpty)
+            {
+                nuint written;
+                int result;
+                fixed (byte* bytes = span)
+                {
+                    result = LibSsl.SSL_write_ex(ssl, bytes, (nuint)span.Length, &written);
+                }
+                // The BIO takes everything (what the kernel refuses waits in _output), so OpenSSL never asks to retry.
+                if (result != 1) throw Failure(LibSsl.SSL_get_error(ssl, result), handshake: false);
+                span = span[(int)written..];
+            }
+            if (SendOutputNow()) return default;
+        }
+        return DrainAsync();
+    }
+
+    public override bool HasOutputToFlush => Volatile.Read(ref _outputEnd) != Volatile.Read(ref _outputStart);
+
+    public override ValueTask FlushAsync() => DrainAsync();
+
+    public override async Task ShutdownAsync()
+    {
+        lock (_ssl)
+        {
+            nint ssl = Begin();
+            int result = LibSsl.SSL_shutdown(ssl); // sends close_notify; we do not wait for the peer's
+            if (result < 0) throw Failure(LibSsl.SSL_get_error(ssl, result), handshake: false);
+            if (SendOutputNow()) return;
+        }
+        await DrainAsync().ConfigureAwait(false);
+    }
+
+    public override unsafe TlsConnectionInfo GetConnectionInfo()
+    {
+        lock (_ssl)
+        {
+            nint ssl = Begin();
+            var protocol = LibSsl.SSL_version(ssl) switch
+            {
+                LibSsl.TLS1_3_VERSION => SslProtocols.Tls13,
+                LibSsl.TLS1_2_VERSION => SslProtocols.Tls12,
+                _ => SslProtocols.None,
+            };
+            nint cipher = LibSsl.SSL_get_current_cipher(ssl);
+            var suite = cipher == 0 ? default : (TlsCipherSuite)LibSsl.SSL_CIPHER_get_protocol_id(cipher);
+            byte* alpn;
+            uint alpnLength;
+            LibSsl.SSL_get0_alpn_selected(ssl, &alpn, &alpnLength);
+            var application = alpnLength == 0 ? default : new SslApplicationProtocol(new ReadOnlySpan<byte>(alpn, (int)alpnLength).ToArray());
+            byte* name = LibSsl.SSL_get_servername(ssl, LibSsl.TLSEXT_NAMETYPE_host_name);
+            string? hostName = name is null ? null : Marshal.PtrToStringUTF8((nint)name);
+            return new TlsConnectionInfo(protocol, suite, application, string.IsNullOrEmpty(hostName) ? null : hostName, remoteCertificate: null);
+        }
+    }
+
+    public override void Dispose()
+    {
+        lock (_ssl)
+        {
+            _ssl.Dispose();
+            if (!_draining) ReturnOutput();
+        }
+        NativeHeapTrim.Request();
+    }
+
+    /// <summary>Under the lock: the <c>SSL</c> pointer, with this thread's error queue emptied for the call.</summary>
+    private nint Begin()
+    {
+        if (_ssl.IsClosed) throw new ObjectDisposedException(nameof(OpenSslLayer));
+        LibSsl.ERR_clear_error();
+        _mediumFailure = null;
+        return _ssl.DangerousGetHandle();
+    }
+
+    /// <summary>The exception for a failed OpenSSL call: the medium's own failure first, then OpenSSL's reason.</summary>
+    private Exception Failure(int error, bool handshake)
+    {
+        string? reason = LibSsl.TakeErrors();
+        if (_mediumFailure is { } failure) return failure;
+        if (reason is null)
+        {
+            // SSL_ERROR_SYSCALL with nothing queued (or a close_notify mid-handshake): the stream ended.
+            return new IOException(handshake ? "The peer closed the connection during the TLS handshake." : "The TLS connection ended unexpectedly (OpenSSL error " + error + ").");
+        }
+        return handshake ? new AuthenticationException(reason) : new IOException("TLS failed: " + reason);
+    }
+
+    /// <summary>
+    /// Under the lock: sends what OpenSSL wrote, without waiting. True when nothing is left (or a drain under way sends
+    /// it); false when the kernel refused some, which then waits for a drain.
+    /// </summary>
+    private bool SendOutputNow()
+    {
+        if (_draining) return true;
+        while (_outputEnd != _outputStart)
+        {
+            int sent = _medium.Send(_output.AsSpan(_outputStart, _outputEnd - _outputStart), out SocketError error);
+            if (error == SocketError.WouldBlock) return false;
+            if (error != SocketError.Success) throw new SocketException((int)error);
+            _transport.OnCipherSent(sent);
+            _outputStart += sent;
+        }
+        ReturnOutput();
+        return true;
+    }
+
+    /// <summary>Sends the ciphertext left in <see cref="_output"/>, waiting for the kernel to take it (one drain at a time).</summary>
+    private async ValueTask DrainAsync()
+    {
+        ReadOnlyMemory<byte> pending;
+        lock (_ssl)
+        {
+            if (_draining || _outputEnd == _outputStart) return;
+            _draining = true;
+            pending = _output.AsMemory(_outputStart, _outputEnd - _outputStart);
+        }
+        try
+        {
+            while (true)
+            {
+                int sent = await _medium.SendAsync(pending).ConfigureAwait(false);
+                _transport.OnCipherSent(sent);
+                lock (_ssl)
+                {
+                    _outputStart += sent;
+                    if (_outputEnd == _outputStart)
+                    {
+                        _draining = false;
+                        ReturnOutput();
+                        return;
+                    }
+                    pending = _output.AsMemory(_outputStart, _outputEnd - _outputStart); // appended meanwhile, maybe in a new array
+                }
+            }
+        }
+        catch
+        {
+            lock (_ssl) _draining = false;
+            throw;
+        }
+    }
+
+    /// <summary>Under the lock: OpenSSL wrote <paramref name="data"/> (the BIO's write).</summary>
+    private void AppendOutput(ReadOnlySpan<byte> data)
+    {
+        if (_output is null)
+        {
+            _output = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 16 * 1024 + 512));
+            _outputStart = _outputEnd = 0;
+        }
+        else if (_output.Length - _outputEnd < data.Length)
+        {
+            int kept = _outputEnd - _outputStart;
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(kept + data.Length, _output.Length * 2));
+            _output.AsSpan(_outputStart, kept).CopyTo(grown);
+            // A drain may be sending from the old array: it is left to the collector then, never returned to the pool.
+            if (!_draining) ArrayPool<byte>.Shared.Return(_output);
+            _output = grown;
+            _outputStart = 0;
+            _outputEnd = kept;
+        }
+        data.CopyTo(_output.AsSpan(_outputEnd));
+        _outputEnd += data.Length;
+    }
+
+    private void ReturnOutput()
+    {
+        if (_output is null) return;
+        ArrayPool<byte>.Shared.Return(_output);
+        _output = null;
+        _outputStart = _outputEnd = 0;
+    }
+
+    /// <summary>The BIO's read (under the lock, inside an OpenSSL call): the medium's non-blocking receive.</summary>
+    private unsafe int ReadCiphertext(nint bio, byte* buffer, int length, nuint* read)
+    {
+        try
+        {
+            int n = _medium.Receive(new Span<byte>(buffer, length), out SocketError error);
+            if (error == SocketError.Success)
+            {
+                *read = (nuint)n;
+                if (n == 0)
+                {
+                    _inputEnded = true; // no retry flag, and BIO_eof says so: OpenSSL reads the end of the stream
+                    return 0;
+                }
+                _transport.OnCipherReceived(n);
+                return 1;
+            }
+            if (error == SocketError.WouldBlock)
+            {
+                LibSsl.BIO_set_flags(bio, LibSsl.BIO_FLAGS_READ | LibSsl.BIO_FLAGS_SHOULD_RETRY);
+                return 0;
+            }
+            _mediumFailure = new SocketException((int)error);
+        }
+        catch (Exception ex)
+        {
+            _mediumFailure = ex; // closed under us: ObjectDisposedException, as a socket read reports it
+        }
+        return -1;
+    }
+
+    /// <summary>The BIO's write (under the lock): taken whole; <see cref="SendOutputNow"/> sends it when the call returns.</summary>
+    private unsafe int WriteCiphertext(byte* data, int length, nuint* written)
+    {
+        AppendOutput(new ReadOnlySpan<byte>(data, length));
+        *written = (nuint)length;
+        return 1;
+    }
+
+    /// <summary>The OpenSSL side of the layer: one <c>BIO_METHOD</c> for all connections, calling back into the layer.</summary>
+    internal static unsafe class BioMethod
+    {
+        public static readonly nint Handle = Create();
+
+        private static nint Create()
+        {
+            if (!OperatingSystem.IsLinux()) return 0;
+            var name = "protocolsdk-medium\0"u8;
+            nint method;
+            fixed (byte* text = name)
+            {
+                method = LibSsl.BIO_meth_new(LibSsl.BIO_get_new_index() | LibSsl.BIO_TYPE_SOURCE_SINK, text);
+            }
+            if (method == 0) return 0;
+            LibSsl.BIO_meth_set_read_ex(method, &Read);
+            LibSsl.BIO_meth_set_write_ex(method, &Write);
+            LibSsl.BIO_meth_set_ctrl(method, &Control);
+            LibSsl.BIO_meth_set_create(method, &CreateBio);
+            return method; // lives as long as the process
+        }
+
+        private static OpenSslLayer? LayerOf(nint bio) =>
+            LibSsl.BIO_get_data(bio) is var data and not 0 ? GCHandle.FromIntPtr(data).Target as OpenSslLayer : null;
+
+        [UnmanagedCallersOnly]
+        private static int Read(nint bio, byte* buffer, nuint length, nuint* read)
+        {
+            LibSsl.BIO_clear_flags(bio, LibSsl.BIO_FLAGS_RWS | LibSsl.BIO_FLAGS_SHOULD_RETRY);
+            *read = 0;
+            var layer = LayerOf(bio);
+            return layer is null ? -1 : layer.ReadCiphertext(bio, buffer, (int)Math.Min(length, int.MaxValue), read);
+        }
+
+        [UnmanagedCallersOnly]
+        private static int Write(nint bio, byte* data, nuint length, nuint* written)
+        {
+            LibSsl.BIO_clear_flags(bio, LibSsl.BIO_FLAGS_RWS | LibSsl.BIO_FLAGS_SHOULD_RETRY);
+            *written = 0;
+            var layer = LayerOf(bio);
+            return layer is null || length > int.MaxValue ? -1 : layer.WriteCiphertext(data, (int)length, written);
+        }
+
+        // Every control OpenSSL sends a socket BIO is answered "not supported", except two: a flush has nothing to do
+        // (output goes to the socket when the OpenSSL call returns), and "at the end?" tells a peer's FIN from a failure
+        // (with SSL_OP_IGNORE_UNEXPECTED_EOF a FIN without close_notify then reads as the end, as SslStream reports it).
+        [UnmanagedCallersOnly]
+        private static nint Control(nint bio, int command, nint argument, nint pointer) => command switch
+        {
+            LibSsl.BIO_CTRL_FLUSH => 1,
+            LibSsl.BIO_CTRL_EOF => LayerOf(bio) is { _inputEnded: true } ? 1 : 0,
+            _ => 0,
+        };
+
+        [UnmanagedCallersOnly]
+        private static int CreateBio(nint bio)
+        {
+            LibSsl.BIO_set_init(bio, 1);
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// The <c>SSL</c> object with its BIO, and the weak handle by which the BIO finds the layer: freed by
+    /// <see cref="OpenSslLayer.Dispose"/>, or by the finalizer when a layer was abandoned (the handle is weak, so the
+    /// BIO never keeps the layer alive).
+    /// </summary>
+    private sealed class SslHandle : SafeHandle
+    {
+        private nint _layerHandle;
+
+        private SslHandle() : base(0, ownsHandle: true) { }
+
+        public override bool IsInvalid => handle == 0;
+
+        public static SslHandle Create(nint context, OpenSslLayer layer)
+        {
+            var owner = new SslHandle();
+            nint ssl = LibSsl.SSL_new(context);
+            if (ssl == 0) throw new AuthenticationException("OpenSSL could not create a connection: " + LibSsl.TakeErrors());
+            owner.SetHandle(ssl);
+            nint bio = LibSsl.BIO_new(BioMethod.Handle);
+            if (bio == 0)
+            {
+                owner.Dispose();
+                throw new AuthenticationException("OpenSSL could not create a BIO: " + LibSsl.TakeErrors());
+            }
+            owner._layerHandle = GCHandle.ToIntPtr(GCHandle.Alloc(layer, GCHandleType.Weak));
+            LibSsl.BIO_set_data(bio, owner._layerHandle);
+            LibSsl.SSL_set_bio(ssl, bio, bio); // the SSL object owns the BIO from here on
+            LibSsl.SSL_set_accept_state(ssl);
+            return owner;
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            LibSsl.SSL_free(handle); // frees the BIO too
+            if (_layerHandle != 0) GCHandle.FromIntPtr(_layerHandle).Free();
+            return true;
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ProtocolSdk.Sockets;
+using ProtocolSdk.Sockets.Tls;
+using ProtocolSdk.Tests.Support;
+
+namespace ProtocolSdk.Tests.Integration;
+
+/// <summary>
+/// The SDK's own TLS engine (OpenSSL through <see cref="OpenSslLayer"/>) against the runtime's (<see cref="SslStream"/>):
+/// which one a server's options get, and that both behave the same from a client's side.
+/// </summary>
+public class TlsEngineTests
+{
+    public enum Engine { OpenSsl, SslStream }
+
+    /// <summary>Options with a certificate context already (so the server uses them as given), on the engine asked for.</summary>
+    private static SslServerAuthenticationOptions OptionsOn(Engine engine, X509Certificate2? certificate = null, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13)
+    {
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(certificate ?? TlsTestSupport.ServerCertificate, additionalCertificates: null, offline: true),
+            EnabledSslProtocols = protocols,
+        };
+        if (engine == Engine.SslStream) OpenSslContext.UseSslStreamFor(options);
+        return options;
+    }
+
+    private static Type LayerType(Engine engine) => engine == Engine.OpenSsl ? typeof(OpenSslLayer) : typeof(SslStreamLayer);
+
+    [Fact]
+    public void A_server_certificate_gets_the_own_engine_and_options_that_need_the_runtimes_certificate_handling_get_SslStream()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "the suite runs on Linux, where the engine is on");
+        Assert.NotNull(OpenSslContext.For(TlsTestSupport.ServerOptions()));
+        Assert.NotNull(OpenSslContext.For(new SslServerAuthenticationOptions { ServerCertificate = TlsTestSupport.ServerCertificate }));
+
+        var certificate = TlsTestSupport.ServerCertificate;
+        Assert.Null(OpenSslContext.For(new SslServerAuthenticationOptions { ServerCertificateSelectionCallback = (_, _) => certificate }));
+        Assert.Null(OpenSslContext.For(new SslServerAuthenticationOptions { ServerCertificate = certificate, ClientCertificateRequired = true }));
+        Assert.Null(OpenSslContext.For(new SslServerAuthenticationOptions { ServerCertificate = certificate, RemoteCertificateValidationCallback = (_, _, _, _) => true }));
+#pragma warning disable SYSLIB0039 // an old protocol on purpose: the engine leaves it to SslStream
+        Assert.Null(OpenSslContext.For(new SslServerAuthenticationOptions { ServerCertificate = certificate, EnabledSslProtocols = SslProtocols.Tls11 | SslProtocols.Tls12 }));
+#pragma warning restore SYSLIB0039
+        using var withoutKey = X509CertificateLoader.LoadCertificate(certificate.RawData);
+        Assert.Null(OpenSslContext.For(new SslServerAuthenticationOptions { ServerCertificate = withoutKey }));
+    }
+
+    [Theory]
+    [InlineData(Engine.OpenSsl)]
+    [InlineData(Engine.SslStream)]
+    public async Task Both_engines_echo_byte_exact_on_8_connections_from_1_byte_to_256_KiB_then_close_cleanly(Engine engine)
+    {
+        var made = new System.Collections.Concurrent.ConcurrentQueue<TlsEchoProtocol>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () =>
+        {
+            var protocol = new TlsEchoProtocol { Echo = true };
+            made.Enqueue(protocol);
+            return protocol;
+        }, new ProtocolServerOptions { Tls = OptionsOn(engine) });
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            await using var client = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint);
+            foreach (int size in new[] { 1, 64, 16 * 1024 - 1, 16 * 1024 + 1, 256 * 1024 })
+            {
+                var payload = new byte[size];
+                new Random(i * 31 + size).NextBytes(payload);
+                await client.WriteAsync(payload);
+                Assert.Equal(payload, await TlsTestSupport.ReadExactlyAsync(client, size));
+            }
+        }));
+
+        Assert.Equal(8, made.Count);
+        foreach (var protocol in made)
+        {
+            await protocol.LostSignal.Task.WaitAsync(Loopback.Timeout);
+            Assert.True(protocol.LostReason!.Value.Kind == DisconnectKind.PeerClosed, protocol.LostReason.ToString());
+            Assert.Equal(SslProtocols.Tls13, protocol.TlsAtConnectionMade!.Protocol);
+        }
+        Assert.All(made, p => Assert.Equal(0, p.Overlaps));
+    }
+
+    [Theory]
+    [InlineData(Engine.OpenSsl)]
+    [InlineData(Engine.SslStream)]
+    public async Task Both_engines_report_the_same_session_RSA_TLS_1_2_ALPN_and_SNI(Engine engine)
+    {
+        using var rsa = CreateRsaCertificate();
+        var options = OptionsOn(engine, rsa, SslProtocols.Tls12);
+        options.ApplicationProtocols = [new SslApplicationProtocol("psdk/2"), new SslApplicationProtocol("psdk/1")];
+        TlsEchoProtocol? made = null;
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => made = new TlsEchoProtocol { Echo = true },
+            new ProtocolServerOptions { Tls = options });
+
+        var clientOptions = TlsTestSupport.ClientOptions(rsa);
+        clientOptions.ApplicationProtocols = [new SslApplicationProtocol("other"), new SslApplicationProtocol("psdk/1")];
+        await using var client = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint, clientOptions);
+        await client.WriteAsync("ping"u8.ToArray());
+        Assert.Equal("ping"u8.ToArray(), await TlsTestSupport.ReadExactlyAsync(client, 4));
+
+        var seen = made!.TlsAtConnectionMade!;
+        Assert.Equal(SslProtocols.Tls12, seen.Protocol);
+        Assert.Equal(client.SslProtocol, seen.Protocol);
+        Assert.Equal(client.NegotiatedCipherSuite, seen.CipherSuite);
+        Assert.Equal("psdk/1", seen.ApplicationProtocol.ToString());
+        Assert.Equal(client.NegotiatedApplicationProtocol, seen.ApplicationProtocol);
+        Assert.Equal("localhost", seen.HostName);
+        Assert.Null(seen.RemoteCertificate); // no client certificate was asked for
+        Assert.IsType(LayerType(engine), ((SocketTransport)made.Transport).TlsLayerInUse);
+    }
+
+    [Theory]
+    [InlineData(Engine.OpenSsl)]
+    [InlineData(Engine.SslStream)]
+    public async Task A_client_offering_only_other_ALPN_protocols_is_refused_and_the_server_keeps_serving(Engine engine)
+    {
+        var options = OptionsOn(engine);
+        options.ApplicationProtocols = [new SslApplicationProtocol("psdk/1")];
+        var made = new System.Collections.Concurrent.ConcurrentQueue<TlsEchoProtocol>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () =>
+        {
+            var protocol = new TlsEchoProtocol { Echo = true };
+            made.Enqueue(protocol);
+            return protocol;
+        }, new ProtocolServerOptions { Tls = options });
+
+        var refused = TlsTestSupport.ClientOptions();
+        refused.ApplicationProtocols = [new SslApplicationProtocol("h2")];
+        await Assert.ThrowsAnyAsync<Exception>(() => TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint, refused));
+
+        var accepted = TlsTestSupport.ClientOptions();
+        accepted.ApplicationProtocols = [new SslApplicationProtocol("psdk/1")];
+        await using var client = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint, accepted);
+        await client.WriteAsync("x"u8.ToArray());
+        Assert.Equal("x"u8.ToArray(), await TlsTestSupport.ReadExactlyAsync(client, 1));
+        Assert.Equal(1, made.Sum(p => p.Made)); // the refused handshake never reached ConnectionMade
+    }
+
+    [Fact]
+    public async Task Records_the_client_sent_with_its_Finished_are_delivered_without_waiting_for_more()
+    {
+        // TLS 1.3 lets a client send data right behind its Finished; OpenSSL reads ahead, so those records may sit in
+        // OpenSSL's buffer while the socket has nothing: the receive loop must still deliver them.
+        var options = OptionsOn(Engine.OpenSsl);
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol { Echo = true },
+            new ProtocolServerOptions { Tls = options });
+        for (int i = 0; i < 20; i++)
+        {
+            var socket = await Loopback.ConnectAsync(server.LocalEndPoint);
+            await using var client = new SslStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true));
+            using var cts = new CancellationTokenSource(Loopback.Timeout);
+            await client.AuthenticateAsClientAsync(TlsTestSupport.ClientOptions(), cts.Token);
+            await client.WriteAsync(new byte[] { 1, 2, 3 }, cts.Token); // follows the Finished, often in one segment
+            Assert.Equal(new byte[] { 1, 2, 3 }, await TlsTestSupport.ReadExactlyAsync(client, 3));
+        }
+    }
+
+    private static X509Certificate2 CreateRsaCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), password: null);
+    }
+}
+
+public class NativeHeapTrimTests
+{
+    [Fact]
+    public async Task A_requested_trim_runs_within_seconds_and_a_later_request_schedules_another()
+    {
+        NativeHeapTrim.Request();
+        NativeHeapTrim.Request(); // coalesced with the first
+        await Loopback.WaitUntilAsync(() => !NativeHeapTrim.IsPending, "the trim to run");
+        NativeHeapTrim.Request();
+        Assert.True(NativeHeapTrim.IsPending || !OperatingSystem.IsLinux());
+        await Loopback.WaitUntilAsync(() => !NativeHeapTrim.IsPending, "the second trim to run");
+    }
+}
