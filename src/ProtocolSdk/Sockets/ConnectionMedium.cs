@@ -23,6 +23,12 @@ internal abstract class ConnectionMedium
     public abstract int Available { get; }
 
     /// <summary>
+    /// False when a <see cref="Receive"/> now would certainly find nothing (no readiness since the last read drained the
+    /// socket), so a caller that polls, such as OpenSSL reading through the TLS engine's BIO, can skip the system call.
+    /// </summary>
+    public virtual bool MayHaveInput => true;
+
+    /// <summary>
     /// Reads what is there without waiting: the count read (0 with <see cref="SocketError.Success"/> at end of stream),
     /// or 0 with <see cref="SocketError.WouldBlock"/> when nothing is there yet.
     /// </summary>

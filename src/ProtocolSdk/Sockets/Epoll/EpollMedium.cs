@@ -130,6 +130,8 @@ internal sealed class EpollMedium : ConnectionMedium, IEpollRegistrant
     /// <summary>Whether an edge (or the end of the stream) came since the last read that drained the socket.</summary>
     internal bool IsReadable => Volatile.Read(ref _readable) is { } readable ? readable.IsReady : Volatile.Read(ref _readReady) != 0;
 
+    public override bool MayHaveInput => IsReadable;
+
     /// <summary>
     /// The readable signal, created by the first wait. It starts ready: an edge that came while it was being made may
     /// have gone to <see cref="_readReady"/> after that was read, and a wait that finds nothing to read just waits again.

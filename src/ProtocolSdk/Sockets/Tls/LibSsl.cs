@@ -58,6 +58,7 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Ssl)] public static partial int SSL_write_ex(nint ssl, byte* buffer, nuint count, nuint* written);
     [LibraryImport(Ssl)] public static partial int SSL_shutdown(nint ssl);
     [LibraryImport(Ssl)] public static partial int SSL_get_error(nint ssl, int result);
+    [LibraryImport(Ssl)] public static partial int SSL_has_pending(nint ssl);
     [LibraryImport(Ssl)] public static partial int SSL_peek_ex(nint ssl, byte* buffer, nuint count, nuint* read);
     [LibraryImport(Ssl)] public static partial int SSL_version(nint ssl);
     [LibraryImport(Ssl)] public static partial nint SSL_get_current_cipher(nint ssl);

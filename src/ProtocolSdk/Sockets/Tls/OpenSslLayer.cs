@@ -130,33 +130,46 @@ internal sealed class OpenSslLayer : TlsLayer
         }
     }
 
-    /// <summary>Plaintext read without waiting: the count (0 at the end of the stream), or -1 when OpenSSL needs more input.</summary>
+    /// <summary>
+    /// Plaintext read without waiting: the count (0 at the end of the stream), or -1 when OpenSSL needs more input.
+    /// OpenSSL returns one record per call; records it already holds (read ahead in one recv) are read on into the
+    /// same buffer, so many small messages make one delivery, as with SslStream.
+    /// </summary>
     private unsafe int TryRead(Span<byte> buffer)
     {
         bool flushLater;
-        int n;
+        int total = 0;
         lock (_ssl)
         {
             nint ssl = Begin();
-            nuint read;
-            int result;
             fixed (byte* bytes = buffer)
             {
-                result = LibSsl.SSL_read_ex(ssl, bytes, (nuint)buffer.Length, &read);
+                while (true)
+                {
+                    nuint read;
+                    int result = LibSsl.SSL_read_ex(ssl, bytes + total, (nuint)(buffer.Length - total), &read);
+                    if (result == 1)
+                    {
+                        total += (int)read;
+                        if (total == buffer.Length || LibSsl.SSL_has_pending(ssl) == 0) break;
+                        continue;
+                    }
+                    int error = LibSsl.SSL_get_error(ssl, result);
+                    if (total > 0)
+                    {
+                        LibSsl.TakeErrors(); // the end or a failure is reported by the next read (OpenSSL keeps its state)
+                        break;
+                    }
+                    if (error == LibSsl.SSL_ERROR_WANT_READ) total = -1;
+                    else if (error != LibSsl.SSL_ERROR_ZERO_RETURN) throw Failure(error, handshake: false); // ZERO_RETURN: close_notify, or the end
+                    break;
+                }
             }
-            int error = result == 1 ? LibSsl.SSL_ERROR_NONE : LibSsl.SSL_get_error(ssl, result);
-            n = error switch
-            {
-                LibSsl.SSL_ERROR_NONE => (int)read,
-                LibSsl.SSL_ERROR_WANT_READ => -1,
-                LibSsl.SSL_ERROR_ZERO_RETURN => 0, // close_notify, or the end of the stream
-                _ => throw Failure(error, handshake: false),
-            };
-            // A read may answer (a TLS 1.3 key update): what the kernel refuses now goes with the send loop.
+            // A read may answer (an alert): what the kernel refuses now goes with the send loop.
             flushLater = !SendOutputNow();
         }
         if (flushLater) _transport.RequestTlsFlush();
-        return n;
+        return total;
     }
 
     public override unsafe ValueTask WriteAsync(ReadOnlyMemory<byte> plaintext)
@@ -344,6 +357,12 @@ internal sealed class OpenSslLayer : TlsLayer
     {
         try
         {
+            if (!_medium.MayHaveInput)
+            {
+                // Drained since the last edge: a recv would only say EAGAIN (the common case right after a read).
+                LibSsl.BIO_set_flags(bio, LibSsl.BIO_FLAGS_READ | LibSsl.BIO_FLAGS_SHOULD_RETRY);
+                return 0;
+            }
             int n = _medium.Receive(new Span<byte>(buffer, length), out SocketError error);
             if (error == SocketError.Success)
             {
