@@ -63,11 +63,19 @@ public sealed class LeaseTests : IClassFixture<SharedRedis>
         ClusterSlots held = await store.TryAcquireSlotsAsync(Policy, new ClusterLimit[] { new("total", 3) });
         var lease = Assert.IsType<SlotLease>(held.Lease);
         RedisKey key = $"{_prefix}{{{Policy}}}:total";
+        // A cold first call can outlast OperationTimeout (200 ms) and be granted locally, not yet in Redis: renewal adds
+        // it then. Wait until Redis holds it, so the removal below is what renewal has to repair.
+        await Eventually.HoldsAsync(async () => await _redis.Inspect.SortedSetScoreAsync(key, lease.Member) is not null,
+            TimeSpan.FromSeconds(5), "the lease in Redis");
         Assert.True(await _redis.Inspect.SortedSetRemoveAsync(key, lease.Member)); // e.g. expired while Redis was unreachable
 
-        await store.RenewNowAsync();
-
-        Assert.NotNull(await _redis.Inspect.SortedSetScoreAsync(key, lease.Member));
+        // A timer round already in flight (it renews every 200 ms) may have scored the member before the removal, and
+        // RenewNowAsync then returns that round: renew until a round that started after the removal re-added it.
+        await Eventually.HoldsAsync(async () =>
+        {
+            await store.RenewNowAsync();
+            return await _redis.Inspect.SortedSetScoreAsync(key, lease.Member) is not null;
+        }, TimeSpan.FromSeconds(5), "renewal re-adds the lease");
         store.ReleaseSlots(held);
         await Eventually.HoldsAsync(async () => await _redis.Inspect.SortedSetLengthAsync(key) == 0, TimeSpan.FromSeconds(5), "the release removes it");
     }
