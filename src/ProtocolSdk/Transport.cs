@@ -321,7 +321,7 @@ public abstract class Transport
                     data = data[sent..];
                 }
             }
-            if (data.IsEmpty) return AfterWrite.Nothing;
+            if (data.IsEmpty) return HasUnsentInlineOutput ? AfterWrite.WakeSender : AfterWrite.Nothing;
             after = AfterWrite.WakeSender;
         }
         _output.Append(data);
@@ -494,6 +494,9 @@ public abstract class Transport
 
     /// <summary>False while writes must not go to the medium inline (TLS: the send loop is the only writer).</summary>
     private protected virtual bool SendsInline => true;
+
+    /// <summary>An inline send left bytes below the output buffer (a TLS engine's ciphertext the kernel refused): wake the send loop for them.</summary>
+    private protected virtual bool HasUnsentInlineOutput => false;
 
     /// <summary>True when this medium can run TLS (<see cref="StartTls(SslServerAuthenticationOptions)"/>).</summary>
     private protected virtual bool SupportsTls => false;

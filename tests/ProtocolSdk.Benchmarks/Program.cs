@@ -34,7 +34,7 @@ internal static class Program
                 case "serve-kestrel":
                     return await Servers.ServeKestrelAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-sdk-tls":
-                    return await TlsServers.ServeSdkTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
+                    return await TlsServers.ServeSdkTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close"), GetOption(rest, "--tls-engine")).ConfigureAwait(false);
                 case "serve-kestrel-tls":
                     return await TlsServers.ServeKestrelTlsAsync(GetPort(rest), GetOption(rest, "--cert"), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-sdk-local-admission":
@@ -94,7 +94,9 @@ internal static class Program
               serve-sdk-policies --port N [--engine E]   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] at limits that never bite
               serve-sdk-throttled --port N [--engine E]  echo throttled to 1 MB/s each way per connection (check with loadgen rate)
               serve-kestrel --port N        Kestrel raw TCP echo (UseConnectionHandler)
-              serve-sdk-tls --port N [--cert FILE.pfx]      ProtocolSdk echo over TLS 1.3 (no --cert: a new self-signed RSA 2048 certificate)
+              serve-sdk-tls --port N [--cert FILE.pfx] [--tls-engine sslstream]
+                                            ProtocolSdk echo over TLS 1.3 (no --cert: a new self-signed RSA 2048 certificate;
+                                            --tls-engine sslstream: on SslStream instead of the SDK's own engine)
               serve-kestrel-tls --port N [--cert FILE.pfx]  Kestrel echo over TLS 1.3 (UseHttps + UseConnectionHandler)
                                             (serve-*: add --exit-on-stdin-close to stop when the parent goes away)
               load [--seconds S] [--rounds R] [--idle-conns N] [--idle-hello] [--no-idle-warmup] [--loadgen PATH] [--out FILE] [--svg FILE] [--kinds sdk,kestrel,...]
@@ -105,8 +107,9 @@ internal static class Program
                                             I/O engines: c-epoll (native/epoll-echo.c, built with cc unless --c-echo),
                                             sdk-epoll, sdk-sockets, kestrel, sdk-policies alternated every round,
                                             64 B x 64 x 16 and 16 KiB x 8 x 4, ratios against c-epoll (default 5 rounds)
-              tls [--seconds S] [--rounds R] [--idle-conns N] [--handshakes N] [--loadgen PATH] [--out FILE]
-                                            TLS echo, idle memory and handshakes, sdk-tls against kestrel-tls (loadgen built with TLS)
+              tls [--seconds S] [--rounds R] [--idle-conns N] [--handshakes N] [--no-plain-idle] [--with-sslstream] [--loadgen PATH] [--out FILE]
+                                            TLS echo, idle memory and handshakes, sdk-tls against kestrel-tls (loadgen built with TLS);
+                                            --with-sslstream adds sdk-sslstream, the SDK's server on SslStream instead of its own engine
               serve-sdk-local-admission --port N                 greets "hi\n" behind [MaxConnections(PerPeer = 1_000_000)]
               serve-sdk-cluster-admission --port N --redis H:P   the same with ClusterWide = true (RedisClusterStore)
               serve-sdk-local-throttle --port N                  echo behind [Throttle(10 GB/s, PerPeer)]

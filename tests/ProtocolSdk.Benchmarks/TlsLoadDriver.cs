@@ -13,6 +13,8 @@ internal sealed class TlsLoadOptions
     public int IdleSeconds { get; private set; } = 8;
     public int Handshakes { get; private set; } = 1000;
     public bool PlainIdle { get; private set; } = true;
+    /// <summary>Also run the SDK's server on SslStream (kind <c>sdk-sslstream</c>): the two TLS engines in the same run.</summary>
+    public bool WithSslStream { get; private set; }
     public string? Loadgen { get; private set; }
     public string? Out { get; private set; }
 
@@ -30,6 +32,7 @@ internal sealed class TlsLoadOptions
                 case "--idle-seconds": o.IdleSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--handshakes": o.Handshakes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--no-plain-idle": o.PlainIdle = false; break;
+                case "--with-sslstream": o.WithSslStream = true; break;
                 case "--loadgen": o.Loadgen = Next(); break;
                 case "--out": o.Out = Next(); break;
                 default: throw new ArgumentException($"unknown tls option {args[i]}");
@@ -79,7 +82,13 @@ internal static class TlsLoadDriver
         new("16 KiB messages, 8 connections x 4 in flight", 16 * 1024, 8, 4),
     };
 
-    private static readonly string[] Kinds = { "sdk", "kestrel" };
+    private static readonly string[] DefaultKinds = { "sdk", "kestrel" };
+    private static readonly string[] KindsWithSslStream = { "sdk", "sdk-sslstream", "kestrel" };
+
+    /// <summary>The TLS server of a kind: <c>sdk-sslstream</c> is <c>serve-sdk-tls</c> with the SDK's own engine off.</summary>
+    private static Task<ChildServer> StartTlsServerAsync(string kind, string certificate) => kind == "sdk-sslstream"
+        ? ChildProcesses.StartModeAsync(kind, "serve-sdk-tls", new[] { "--cert", certificate, "--tls-engine", "sslstream" })
+        : ChildProcesses.StartServerAsync(kind + "-tls", "--cert", certificate);
 
     /// <summary>Handshakes of thousands of connections at once on 2 shared cores take longer than loadgen's 5 s default.</summary>
     private const string ConnectTimeoutSeconds = "120";
@@ -95,6 +104,7 @@ internal static class TlsLoadDriver
         }
 
         Console.CancelKeyPress += (_, _) => ChildProcesses.KillAll();
+        string[] Kinds = o.WithSslStream ? KindsWithSslStream : DefaultKinds;
         string certificate = BenchmarkCertificate.CreatePfxFile();
         var echo = new Dictionary<(int Scenario, string Kind), List<TlsEchoResult>>();
         var handshakes = new Dictionary<string, List<HandshakeResult>>();
@@ -110,7 +120,7 @@ internal static class TlsLoadDriver
                 foreach (string kind in Kinds)
                 {
                     Console.Error.WriteLine($"round {round}/{o.Rounds}: {kind}-tls");
-                    var server = await ChildProcesses.StartServerAsync(kind + "-tls", "--cert", certificate).ConfigureAwait(false);
+                    var server = await StartTlsServerAsync(kind, certificate).ConfigureAwait(false);
                     try
                     {
                         for (int s = 0; s < Scenarios.Length; s++)
@@ -142,7 +152,7 @@ internal static class TlsLoadDriver
                     {
                         await ChildProcesses.StopServerAsync(server).ConfigureAwait(false);
                     }
-                    if (o.PlainIdle && o.IdleConns > 0)
+                    if (o.PlainIdle && o.IdleConns > 0 && kind != "sdk-sslstream") // the same plaintext server as sdk
                     {
                         Console.Error.WriteLine($"round {round}/{o.Rounds}: {kind} (plaintext, idle only)");
                         var plain = await ChildProcesses.StartServerAsync(kind).ConfigureAwait(false);

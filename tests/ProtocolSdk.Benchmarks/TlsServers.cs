@@ -22,8 +22,11 @@ internal static class TlsServers
     /// </summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(120);
 
-    public static async Task<int> ServeSdkTlsAsync(int port, string? certificatePath, bool watchStdin)
+    /// <param name="engine">"sslstream" runs the server's TLS on SslStream instead of the SDK's own engine (the
+    /// documented switch, set before the first handshake); null or "openssl" leaves the default.</param>
+    public static async Task<int> ServeSdkTlsAsync(int port, string? certificatePath, bool watchStdin, string? engine = null)
     {
+        if (engine is not null) Environment.SetEnvironmentVariable("PROTOCOLSDK_TLS_ENGINE", engine);
         using X509Certificate2 certificate = BenchmarkCertificate.Load(certificatePath);
         var options = new ProtocolServerOptions
         {

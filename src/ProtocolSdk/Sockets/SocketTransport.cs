@@ -316,7 +316,19 @@ internal sealed partial class SocketTransport : Transport
     /// <summary>Where TLS stands: <see cref="TlsNone"/> without a session.</summary>
     private int TlsMode => Volatile.Read(ref _tlsSession) is { } tls ? Volatile.Read(ref tls.Mode) : TlsNone;
 
-    private protected override bool SendsInline => TlsMode == TlsNone;
+    // Plaintext, or an active TLS session whose engine encrypts without waiting (OpenSSL): the writer's thread sends.
+    private protected override bool SendsInline => TlsMode switch
+    {
+        TlsNone => true,
+        TlsActive => _tlsSession!.Layer!.WritesInline,
+        _ => false,
+    };
+
+    // An inline TLS write whose ciphertext the kernel partly refused: the send loop sends the rest.
+    private protected override bool HasUnsentInlineOutput => TlsMode == TlsActive && _tlsSession!.Layer!.HasOutputToFlush;
+
+    /// <summary>The TLS engine's record overhead for a write (it charges exactly, as it encrypts).</summary>
+    internal void ChargeTlsWriteOverhead(long bytes) => ChargeWriteOverhead(bytes);
 
     /// <summary>
     /// Decides, under the send lock (where StartTls also runs), what the send loop may send and how: encrypted once
@@ -353,6 +365,7 @@ internal sealed partial class SocketTransport : Transport
     private protected override int SendNow(ReadOnlySpan<byte> data)
     {
         if (Volatile.Read(ref _mediumClosed) != 0) return -1;
+        if (TlsMode == TlsActive) return SendNowEncrypted(data);
         try
         {
             int sent = _medium.Send(data, out SocketError error);
@@ -367,6 +380,20 @@ internal sealed partial class SocketTransport : Transport
         }
         catch (ObjectDisposedException)
         {
+            return -1;
+        }
+    }
+
+    /// <summary>An inline write on an active TLS session (the engine counts the ciphertext it sends).</summary>
+    private int SendNowEncrypted(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return _tlsSession!.Layer!.TryWriteNow(data);
+        }
+        catch (Exception ex) when (IsMediumFailure(ex))
+        {
+            if (!IsClosed) OnMediumError(ex); // broken: close now, with the error as the reason
             return -1;
         }
     }
@@ -448,11 +475,14 @@ internal sealed partial class SocketTransport : Transport
                     {
                         await tls.Layer!.WriteAsync(chunk).ConfigureAwait(false);
                         sent = chunk.Length;
-                        // A write throttle granted the plaintext; the record overhead (and anything else the session
-                        // sent since, such as a renegotiation) is charged on top, so it limits the wire.
-                        long cipher = Interlocked.Read(ref tls.CipherSent);
-                        ChargeWriteOverhead(cipher - tls.CipherSentAccounted - sent);
-                        tls.CipherSentAccounted = cipher;
+                        if (!tls.Layer.ChargesWriteOverhead)
+                        {
+                            // A write throttle granted the plaintext; the record overhead (and anything else the session
+                            // sent since, such as a renegotiation) is charged on top, so it limits the wire.
+                            long cipher = Interlocked.Read(ref tls.CipherSent);
+                            ChargeWriteOverhead(cipher - tls.CipherSentAccounted - sent);
+                            tls.CipherSentAccounted = cipher;
+                        }
                     }
                     else
                     {

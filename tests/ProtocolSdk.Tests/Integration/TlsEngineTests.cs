@@ -139,6 +139,44 @@ public class TlsEngineTests
         Assert.Equal(1, made.Sum(p => p.Made)); // the refused handshake never reached ConnectionMade
     }
 
+    [Theory]
+    [InlineData(Engine.OpenSsl)]
+    [InlineData(Engine.SslStream)]
+    public async Task Writes_past_what_the_kernel_takes_arrive_whole_and_in_order_at_a_client_that_reads_late(Engine engine)
+    {
+        // 16 MiB written at once: the kernel takes some, the engine holds the ciphertext of the write it refused, and
+        // the rest waits as plaintext; the client starts reading only afterwards.
+        const int Blocks = 256, BlockSize = 64 * 1024;
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new PatternWriter(Blocks, BlockSize),
+            new ProtocolServerOptions { Tls = OptionsOn(engine), MaxBufferedBytes = 64 * 1024 * 1024 });
+        await using var client = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint);
+        var expected = new byte[BlockSize];
+        for (int i = 0; i < Blocks; i++)
+        {
+            PatternWriter.Fill(expected, i);
+            Assert.Equal(expected, await TlsTestSupport.ReadExactlyAsync(client, BlockSize));
+        }
+    }
+
+    /// <summary>Writes <c>blocks</c> numbered blocks in ConnectionMade.</summary>
+    private sealed class PatternWriter(int blocks, int blockSize) : Protocol
+    {
+        public static void Fill(byte[] block, int index)
+        {
+            for (int j = 0; j < block.Length; j++) block[j] = (byte)(index * 7 + j / 251);
+        }
+
+        public override void ConnectionMade()
+        {
+            var block = new byte[blockSize];
+            for (int i = 0; i < blocks; i++)
+            {
+                Fill(block, i);
+                Transport.Write(block);
+            }
+        }
+    }
+
     [Fact]
     public async Task Records_the_client_sent_with_its_Finished_are_delivered_without_waiting_for_more()
     {

@@ -18,8 +18,10 @@ public sealed class FloodingTlsProtocol : RecordingProtocol
     public override void ConnectionMade()
     {
         base.ConnectionMade();
+        // Up to 64 MiB: on the SDK's own TLS engine writes go to the kernel inline until its buffers (several MiB on
+        // loopback) are full, as over plaintext; only then does output pile up towards the cap.
         var block = new byte[64 * 1024];
-        for (int i = 0; i < 64 && !Transport.IsClosing; i++) Transport.Write(block);
+        for (int i = 0; i < 1024 && !Transport.IsClosing; i++) Transport.Write(block);
     }
 }
 

@@ -39,6 +39,7 @@ internal sealed class OpenSslLayer : TlsLayer
     private int _outputStart, _outputEnd;
     private bool _draining;            // an async drain is sending from _output: others only append
     private bool _inputEnded;          // the medium reported the end of the stream (OpenSSL asks, BIO_CTRL_EOF)
+    private long _produced;            // ciphertext OpenSSL wrote so far (the record overhead of a write is the difference)
 
     public OpenSslLayer(OpenSslContext context, ConnectionMedium medium, SocketTransport transport)
     {
@@ -172,27 +173,51 @@ internal sealed class OpenSslLayer : TlsLayer
         return total;
     }
 
-    public override unsafe ValueTask WriteAsync(ReadOnlyMemory<byte> plaintext)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> plaintext)
     {
         lock (_ssl)
         {
-            nint ssl = Begin();
-            var span = plaintext.Span;
-            while (!span.IsEmpty)
-            {
-                nuint written;
-                int result;
-                fixed (byte* bytes = span)
-                {
-                    result = LibSsl.SSL_write_ex(ssl, bytes, (nuint)span.Length, &written);
-                }
-                // The BIO takes everything (what the kernel refuses waits in _output), so OpenSSL never asks to retry.
-                if (result != 1) throw Failure(LibSsl.SSL_get_error(ssl, result), handshake: false);
-                span = span[(int)written..];
-            }
+            Encrypt(plaintext.Span);
             if (SendOutputNow()) return default;
         }
         return DrainAsync();
+    }
+
+    public override bool WritesInline => true;
+
+    public override bool ChargesWriteOverhead => true;
+
+    public override int TryWriteNow(ReadOnlySpan<byte> plaintext)
+    {
+        lock (_ssl)
+        {
+            if (_draining || _outputEnd != _outputStart) return 0; // after what waits: the send loop sends it in order
+            Encrypt(plaintext);
+            SendOutputNow(); // what the kernel refuses waits in _output: HasOutputToFlush tells the transport
+            return plaintext.Length;
+        }
+    }
+
+    /// <summary>Under the lock: encrypts all of <paramref name="plaintext"/> into records, and charges their overhead to a write throttle.</summary>
+    private unsafe void Encrypt(ReadOnlySpan<byte> plaintext)
+    {
+        nint ssl = Begin();
+        long producedBefore = _produced;
+        var span = plaintext;
+        while (!span.IsEmpty)
+        {
+            nuint written;
+            int result;
+            fixed (byte* bytes = span)
+            {
+                result = LibSsl.SSL_write_ex(ssl, bytes, (nuint)span.Length, &written);
+            }
+            // The BIO takes everything (what the kernel refuses waits in _output), so OpenSSL never asks to retry.
+            if (result != 1) throw Failure(LibSsl.SSL_get_error(ssl, result), handshake: false);
+            span = span[(int)written..];
+        }
+        // A write throttle granted the plaintext; the record overhead is charged on top, so it limits the wire.
+        _transport.ChargeTlsWriteOverhead(_produced - producedBefore - plaintext.Length);
     }
 
     public override bool HasOutputToFlush => Volatile.Read(ref _outputEnd) != Volatile.Read(ref _outputStart);
@@ -342,6 +367,7 @@ internal sealed class OpenSslLayer : TlsLayer
         }
         data.CopyTo(_output.AsSpan(_outputEnd));
         _outputEnd += data.Length;
+        _produced += data.Length;
     }
 
     private void ReturnOutput()

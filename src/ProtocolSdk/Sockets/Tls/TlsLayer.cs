@@ -29,6 +29,25 @@ internal abstract class TlsLayer : IDisposable
     /// <summary>Encrypts and sends all of <paramref name="plaintext"/>.</summary>
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> plaintext);
 
+    /// <summary>
+    /// Whether <see cref="TryWriteNow"/> works: the engine can encrypt and send on the writer's thread without waiting
+    /// (OpenSSL's calls never wait; SslStream allows one writer, so its writes all go through the send loop).
+    /// </summary>
+    public virtual bool WritesInline => false;
+
+    /// <summary>
+    /// Encrypts and sends <paramref name="plaintext"/> without waiting (only where <see cref="WritesInline"/>): its
+    /// length when taken (ciphertext the kernel refused then waits for <see cref="FlushAsync"/>), or 0 when earlier
+    /// ciphertext still waits (the caller buffers the plaintext for the send loop).
+    /// </summary>
+    public virtual int TryWriteNow(ReadOnlySpan<byte> plaintext) => 0;
+
+    /// <summary>
+    /// Whether the engine charges a write throttle for its record overhead itself (exactly, as it encrypts); else the
+    /// send loop charges what went out beyond the plaintext.
+    /// </summary>
+    public virtual bool ChargesWriteOverhead => false;
+
     /// <summary>Ciphertext a read produced (a TLS 1.3 key update, an alert) that the kernel did not take yet: the send loop sends it.</summary>
     public virtual bool HasOutputToFlush => false;
 
