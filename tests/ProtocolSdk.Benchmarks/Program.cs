@@ -30,7 +30,7 @@ internal static class Program
                 case "serve-sdk-policies":
                     return await Servers.ServeSdkPoliciesAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close"), Servers.ParseEngine(GetOption(rest, "--engine"))).ConfigureAwait(false);
                 case "serve-sdk-throttled":
-                    return await Servers.ServeSdkThrottledAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close"), Servers.ParseEngine(GetOption(rest, "--engine"))).ConfigureAwait(false);
+                    return await Servers.ServeSdkThrottledAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close"), Servers.ParseEngine(GetOption(rest, "--engine")), rest.Contains("--tls")).ConfigureAwait(false);
                 case "serve-kestrel":
                     return await Servers.ServeKestrelAsync(GetPort(rest), rest.Contains("--exit-on-stdin-close")).ConfigureAwait(false);
                 case "serve-sdk-tls":
@@ -92,7 +92,8 @@ internal static class Program
             usage: ProtocolSdk.Benchmarks <mode> [options]
               serve-sdk --port N [--engine E]            ProtocolSdk echo server (port 0 = any free port; E = epoll, sockets or default)
               serve-sdk-policies --port N [--engine E]   the same echo with [Throttle][Timeout][MaxConnections][LogTraffic] at limits that never bite
-              serve-sdk-throttled --port N [--engine E]  echo throttled to 1 MB/s each way per connection (check with loadgen rate)
+              serve-sdk-throttled --port N [--engine E] [--tls]  echo throttled to 1 MB/s each way per connection (check with loadgen rate;
+                                            --tls: over TLS 1.3 with a new self-signed certificate, loadgen rate --tls)
               serve-kestrel --port N        Kestrel raw TCP echo (UseConnectionHandler)
               serve-sdk-tls --port N [--cert FILE.pfx] [--tls-engine sslstream]
                                             ProtocolSdk echo over TLS 1.3 (no --cert: a new self-signed RSA 2048 certificate;

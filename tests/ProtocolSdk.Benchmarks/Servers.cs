@@ -68,9 +68,20 @@ internal static class Servers
         return await ServeUntilStoppedAsync(server.LocalEndPoint.Port, watchStdin).ConfigureAwait(false);
     }
 
-    public static async Task<int> ServeSdkThrottledAsync(int port, bool watchStdin, IoEngine engine)
+    /// <param name="tls">TLS 1.3 with a new self-signed certificate (check the throttle over TLS with <c>loadgen rate --tls</c>).</param>
+    public static async Task<int> ServeSdkThrottledAsync(int port, bool watchStdin, IoEngine engine, bool tls = false)
     {
-        await using var server = await ProtocolServer.ListenTcpAsync<SdkThrottledEcho>(new IPEndPoint(IPAddress.Loopback, port), Options(engine)).ConfigureAwait(false);
+        var options = Options(engine);
+        using var certificate = tls ? BenchmarkCertificate.Create() : null;
+        if (certificate is not null)
+        {
+            options.Tls = new System.Net.Security.SslServerAuthenticationOptions
+            {
+                ServerCertificate = certificate,
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls13,
+            };
+        }
+        await using var server = await ProtocolServer.ListenTcpAsync<SdkThrottledEcho>(new IPEndPoint(IPAddress.Loopback, port), options).ConfigureAwait(false);
         return await ServeUntilStoppedAsync(server.LocalEndPoint.Port, watchStdin).ConfigureAwait(false);
     }
 
