@@ -64,6 +64,37 @@ public class TlsOpenSslTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_TLS_1_2_client_asking_to_renegotiate_is_refused_and_the_server_keeps_serving()
+    {
+        if (OpenSsl is null) return;
+        var made = new System.Collections.Concurrent.ConcurrentQueue<TlsEchoProtocol>();
+        var options = TlsTestSupport.ServerOptions();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () =>
+        {
+            var protocol = new TlsEchoProtocol { Echo = true };
+            made.Enqueue(protocol);
+            return protocol;
+        }, new ProtocolServerOptions { Tls = options });
+        using (var client = OpenSslProcess.Start(OpenSsl, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost -tls1_2"))
+        {
+            await client.WriteLineAsync("before");
+            await client.WaitForOutputAsync("before\n");
+            // A line "R" makes s_client renegotiate (TLS 1.2). The server refuses: OpenSSL answers the ClientHello it
+            // reads with a no_renegotiation alert, which the engine must send from its read path; s_client reports it
+            // ("no renegotiation") and gives up on the connection.
+            await client.WriteLineAsync("R");
+            await Loopback.WaitUntilAsync(() => client.ErrorLines.Any(line => line.Contains("no renegotiation")), "the server's no_renegotiation alert at s_client");
+        }
+        await Loopback.WaitUntilAsync(() => made.All(p => p.Lost == 1), "the renegotiating connection closed");
+        Assert.Equal(System.Security.Authentication.SslProtocols.Tls12, made.Single().TlsAtConnectionMade!.Protocol);
+
+        // The server goes on serving.
+        await using var next = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint);
+        await next.WriteAsync("still here"u8.ToArray());
+        Assert.Equal("still here"u8.ToArray(), await TlsTestSupport.ReadExactlyAsync(next, 10));
+    }
+
+    [Fact]
     public async Task Managed_allocation_per_TLS_echoed_message_after_warm_up_is_measured_and_reported()
     {
         if (OpenSsl is null) return;

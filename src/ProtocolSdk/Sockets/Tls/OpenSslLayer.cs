@@ -114,21 +114,21 @@ internal sealed class OpenSslLayer : TlsLayer
     /// </summary>
     private unsafe bool HasInput()
     {
+        bool hasInput, flushLater;
         lock (_ssl)
         {
             nint ssl = Begin();
             byte one;
             nuint peeked;
             int result = LibSsl.SSL_peek_ex(ssl, &one, 1, &peeked);
-            if (result == 1) return true;
-            int error = LibSsl.SSL_get_error(ssl, result);
-            if (error == LibSsl.SSL_ERROR_WANT_READ)
-            {
-                LibSsl.TakeErrors();
-                return false;
-            }
-            return true; // the end, or a failure: the read that follows reports it
+            // WANT_READ: nothing yet. Anything else is input, the end or a failure: the read that follows reports it.
+            hasInput = result == 1 || LibSsl.SSL_get_error(ssl, result) != LibSsl.SSL_ERROR_WANT_READ;
+            if (!hasInput) LibSsl.TakeErrors();
+            // A peek processes records too: one may have made OpenSSL answer (a refused renegotiation's alert).
+            flushLater = !SendOutputNow();
         }
+        if (flushLater) _transport.RequestTlsFlush();
+        return hasInput;
     }
 
     /// <summary>
