@@ -139,6 +139,11 @@ public sealed class BudgetTests : IClassFixture<SharedRedis>
                 if (took - grant.RetryAfter > worstOversleep) worstOversleep = took - grant.RetryAfter;
             }
         }
+        // Then take all that is left: what refilled while this loop overslept its last wait (a busy machine was seen to
+        // oversleep a 40 ms wait by 900 ms) counts too, up to the burst, so the figure measures the store, not the loop.
+        ClusterBudgetGrant rest = await store.TakeBudgetAsync(Policy, key, rate, burst, (long)burst);
+        calls++;
+        granted += rest.Bytes;
         // Says why a lower bound missed: a busy machine oversleeps, the store does not under-grant.
         string pacing = $"{calls} calls, {waits} waits asking {asked.TotalMilliseconds:0} ms and sleeping {slept.TotalMilliseconds:0} ms (worst oversleep {worstOversleep.TotalMilliseconds:0} ms)";
         return (granted, elapsed.Elapsed, pacing);
