@@ -54,6 +54,13 @@ public sealed class ProtocolServer : IAsyncDisposable
         _descriptors = options.DescriptorBudget ?? DescriptorBudget.Process;
         _descriptors.WarnIfSmall(_host.Logger);
         _host.Metrics.Register(_host, protocolName, LocalEndPoint.ToString());
+        if (_tls?.Server is { } serverTls)
+        {
+            // Builds the OpenSSL context now (not at the first handshake), and says which engine serves the listener.
+            Log.TlsEngine(_host.Logger, LocalEndPoint, Sockets.Tls.OpenSslContext.For(serverTls) is null
+                ? "SslStream (the options need the runtime's certificate handling, or the own engine is off or unavailable here)"
+                : "the SDK's own OpenSSL engine");
+        }
         _acceptLoop = AcceptLoopAsync();
     }
 

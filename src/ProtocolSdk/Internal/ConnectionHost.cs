@@ -202,6 +202,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "{Protocol}: TLS handshake with {Peer} failed: {Reason}.")]
     public static partial void TlsHandshakeFailed(ILogger logger, string protocol, IPEndPoint peer, string reason);
 
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "TLS on {EndPoint} runs on {Engine}.")]
+    public static partial void TlsEngine(ILogger logger, System.Net.IPEndPoint endPoint, string engine);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Epoll loop {Loop} has been running a callback of {Protocol} for {Milliseconds} ms: every connection on that loop waits meanwhile. Callbacks must not block; offload blocking work (Task.Run) and write its result back through Transport.Write.")]
     public static partial void LoopStalled(ILogger logger, int loop, long milliseconds, string protocol);
 

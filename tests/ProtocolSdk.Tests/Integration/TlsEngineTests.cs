@@ -48,6 +48,29 @@ public class TlsEngineTests
         Assert.Null(OpenSslContext.For(new SslServerAuthenticationOptions { ServerCertificate = withoutKey }));
     }
 
+    [Fact]
+    public async Task A_TLS_listener_says_at_start_which_engine_serves_it()
+    {
+        var logs = new RecordingLoggerProvider();
+        await using (await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol(),
+            new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions(), LoggerFactory = logs }))
+        {
+        }
+        var certificate = TlsTestSupport.ServerCertificate;
+        await using (await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol(), new ProtocolServerOptions
+        {
+            Tls = new SslServerAuthenticationOptions { ServerCertificateSelectionCallback = (_, _) => certificate },
+            LoggerFactory = logs,
+        }))
+        {
+        }
+        var lines = logs.Entries.Where(e => e.Message.StartsWith("TLS on ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, e => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, e.Level));
+        Assert.EndsWith("runs on the SDK's own OpenSSL engine.", lines[0].Message);
+        Assert.Contains("runs on SslStream", lines[1].Message);
+    }
+
     [Theory]
     [InlineData(Engine.OpenSsl)]
     [InlineData(Engine.SslStream)]
