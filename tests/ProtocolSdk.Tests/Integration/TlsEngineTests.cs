@@ -219,6 +219,70 @@ public class TlsEngineTests
         }
     }
 
+    [Theory]
+    [InlineData(Engine.OpenSsl)]
+    [InlineData(Engine.SslStream)]
+    public async Task Both_engines_send_the_intermediates_of_the_certificate_context(Engine engine)
+    {
+        // root -> intermediate -> leaf; the client trusts only the root and has no other way to find the intermediate.
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var now = DateTimeOffset.UtcNow;
+        using var root = CertificateAuthority("CN=PSDK Test Root", rootKey).CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        using var intermediate = CertificateAuthority("CN=PSDK Test Intermediate", intermediateKey)
+            .Create(root, now.AddMinutes(-5), now.AddHours(20), [1, 2, 3, 4]);
+        var leafRequest = new CertificateRequest("CN=localhost", leafKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        leafRequest.CertificateExtensions.Add(san.Build());
+        leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, critical: false));
+        using var intermediateWithKey = intermediate.CopyWithPrivateKey(intermediateKey);
+        using var leafPublic = leafRequest.Create(intermediateWithKey, now.AddMinutes(-5), now.AddHours(10), [5, 6, 7, 8]);
+        using var leafWithKey = leafPublic.CopyWithPrivateKey(leafKey);
+        using var leaf = X509CertificateLoader.LoadPkcs12(leafWithKey.Export(X509ContentType.Pfx), password: null);
+        using var intermediatePublic = X509CertificateLoader.LoadCertificate(intermediate.RawData);
+
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(leaf, [intermediatePublic], offline: true),
+        };
+        if (engine == Engine.SslStream) OpenSslContext.UseSslStreamFor(options);
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol { Echo = true },
+            new ProtocolServerOptions { Tls = options });
+
+        int chainLength = 0;
+        var policyErrors = SslPolicyErrors.None;
+        var clientOptions = new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { X509CertificateLoader.LoadCertificate(root.RawData) },
+                RevocationMode = X509RevocationMode.NoCheck,
+                DisableCertificateDownloads = true,
+            },
+            RemoteCertificateValidationCallback = (_, _, chain, errors) =>
+            {
+                chainLength = chain?.ChainElements.Count ?? 0;
+                policyErrors = errors;
+                return errors == SslPolicyErrors.None;
+            },
+        };
+        await using var client = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint, clientOptions);
+        Assert.Equal(SslPolicyErrors.None, policyErrors);
+        Assert.Equal(3, chainLength); // leaf, the intermediate the server sent, the trusted root
+    }
+
+    private static CertificateRequest CertificateAuthority(string subject, ECDsa key)
+    {
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
+        return request;
+    }
+
     private static X509Certificate2 CreateRsaCertificate()
     {
         using var key = RSA.Create(2048);
