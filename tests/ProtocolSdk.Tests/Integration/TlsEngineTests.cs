@@ -296,6 +296,8 @@ public class TlsEngineTests
     }
 }
 
+// Alone: TLS tests running meanwhile keep asking for trims, and a trim waits for half a second without any.
+[Collection(nameof(NonParallelCollection))]
 public class NativeHeapTrimTests
 {
     [Fact]
