@@ -163,21 +163,22 @@ public class TlsEngineTests
     }
 
     [Theory]
-    [InlineData(Engine.OpenSsl)]
-    [InlineData(Engine.SslStream)]
-    public async Task Writes_past_what_the_kernel_takes_arrive_whole_and_in_order_at_a_client_that_reads_late(Engine engine)
+    [InlineData(Engine.OpenSsl, 64 * 1024)]
+    [InlineData(Engine.OpenSsl, 1024 * 1024)] // above the engine's inline limit: the first 64 KiB inline, the rest queued
+    [InlineData(Engine.SslStream, 64 * 1024)]
+    public async Task Writes_past_what_the_kernel_takes_arrive_whole_and_in_order_at_a_client_that_reads_late(Engine engine, int blockSize)
     {
         // 16 MiB written at once: the kernel takes some, the engine holds the ciphertext of the write it refused, and
         // the rest waits as plaintext; the client starts reading only afterwards.
-        const int Blocks = 256, BlockSize = 64 * 1024;
-        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new PatternWriter(Blocks, BlockSize),
+        int blocks = 16 * 1024 * 1024 / blockSize;
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new PatternWriter(blocks, blockSize),
             new ProtocolServerOptions { Tls = OptionsOn(engine), MaxBufferedBytes = 64 * 1024 * 1024 });
         await using var client = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint);
-        var expected = new byte[BlockSize];
-        for (int i = 0; i < Blocks; i++)
+        var expected = new byte[blockSize];
+        for (int i = 0; i < blocks; i++)
         {
             PatternWriter.Fill(expected, i);
-            Assert.Equal(expected, await TlsTestSupport.ReadExactlyAsync(client, BlockSize));
+            Assert.Equal(expected, await TlsTestSupport.ReadExactlyAsync(client, blockSize));
         }
     }
 

@@ -187,14 +187,21 @@ internal sealed class OpenSslLayer : TlsLayer
 
     public override bool ChargesWriteOverhead => true;
 
+    /// <summary>
+    /// The most plaintext one inline write encrypts (four full records): a larger write leaves the rest to the send
+    /// loop as plaintext, so the ciphertext waiting inside the engine stays small whatever the write's size.
+    /// </summary>
+    internal const int InlineWriteLimit = 64 * 1024;
+
     public override int TryWriteNow(ReadOnlySpan<byte> plaintext)
     {
         lock (_ssl)
         {
             if (_draining || _outputEnd != _outputStart) return 0; // after what waits: the send loop sends it in order
-            Encrypt(plaintext);
+            var taken = plaintext.Length > InlineWriteLimit ? plaintext[..InlineWriteLimit] : plaintext;
+            Encrypt(taken);
             SendOutputNow(); // what the kernel refuses waits in _output: HasOutputToFlush tells the transport
-            return plaintext.Length;
+            return taken.Length;
         }
     }
 

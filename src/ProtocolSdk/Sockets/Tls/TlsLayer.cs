@@ -36,9 +36,9 @@ internal abstract class TlsLayer : IDisposable
     public virtual bool WritesInline => false;
 
     /// <summary>
-    /// Encrypts and sends <paramref name="plaintext"/> without waiting (only where <see cref="WritesInline"/>): its
-    /// length when taken (ciphertext the kernel refused then waits for <see cref="FlushAsync"/>), or 0 when earlier
-    /// ciphertext still waits (the caller buffers the plaintext for the send loop).
+    /// Encrypts and sends <paramref name="plaintext"/>, or its first part, without waiting (only where
+    /// <see cref="WritesInline"/>): how many bytes it took (ciphertext the kernel refused then waits for
+    /// <see cref="FlushAsync"/>), or 0 when earlier ciphertext still waits. The caller buffers the rest for the send loop.
     /// </summary>
     public virtual int TryWriteNow(ReadOnlySpan<byte> plaintext) => 0;
 
