@@ -109,9 +109,15 @@ public class SoakTests(ITestOutputHelper output)
             full.Add(s);
             await Net.EchoOnceAsync(s, new byte[16], new byte[16]);
         }
-        using (var over = await Net.ConnectAsync(ep, Net.Honest))
+        try
         {
+            using var over = await Net.ConnectAsync(ep, Net.Honest);
             Assert.Equal(0, (await Net.DrainAsync(over)).Bytes);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Refused too: the server's reset of the refused connection can reach the socket before its connect
+            // completes (seen once in a clean-clone CI run); either way it got nothing.
         }
         foreach (var s in full) s.Dispose();
         await server.DisposeAsync();
