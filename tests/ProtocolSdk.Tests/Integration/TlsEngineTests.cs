@@ -76,13 +76,9 @@ public class TlsEngineTests
     [InlineData(Engine.SslStream)]
     public async Task Both_engines_echo_byte_exact_on_8_connections_from_1_byte_to_256_KiB_then_close_cleanly(Engine engine)
     {
-        var made = new System.Collections.Concurrent.ConcurrentQueue<TlsEchoProtocol>();
-        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () =>
-        {
-            var protocol = new TlsEchoProtocol { Echo = true };
-            made.Enqueue(protocol);
-            return protocol;
-        }, new ProtocolServerOptions { Tls = OptionsOn(engine) });
+        var made = new ProtocolCollector<TlsEchoProtocol>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new TlsEchoProtocol { Echo = true }),
+            new ProtocolServerOptions { Tls = OptionsOn(engine) });
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
         {
@@ -96,14 +92,14 @@ public class TlsEngineTests
             }
         }));
 
-        Assert.Equal(8, made.Count);
-        foreach (var protocol in made)
+        Assert.Equal(8, made.All.Count);
+        foreach (var protocol in made.All)
         {
             await protocol.LostSignal.Task.WaitAsync(Loopback.Timeout);
             Assert.True(protocol.LostReason!.Value.Kind == DisconnectKind.PeerClosed, protocol.LostReason.ToString());
             Assert.Equal(SslProtocols.Tls13, protocol.TlsAtConnectionMade!.Protocol);
         }
-        Assert.All(made, p => Assert.Equal(0, p.Overlaps));
+        Assert.All(made.All, p => Assert.Equal(0, p.Overlaps));
     }
 
     [Theory]
@@ -142,13 +138,9 @@ public class TlsEngineTests
     {
         var options = OptionsOn(engine);
         options.ApplicationProtocols = [new SslApplicationProtocol("psdk/1")];
-        var made = new System.Collections.Concurrent.ConcurrentQueue<TlsEchoProtocol>();
-        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () =>
-        {
-            var protocol = new TlsEchoProtocol { Echo = true };
-            made.Enqueue(protocol);
-            return protocol;
-        }, new ProtocolServerOptions { Tls = options });
+        var made = new ProtocolCollector<TlsEchoProtocol>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new TlsEchoProtocol { Echo = true }),
+            new ProtocolServerOptions { Tls = options });
 
         var refused = TlsTestSupport.ClientOptions();
         refused.ApplicationProtocols = [new SslApplicationProtocol("h2")];
@@ -159,7 +151,7 @@ public class TlsEngineTests
         await using var client = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint, accepted);
         await client.WriteAsync("x"u8.ToArray());
         Assert.Equal("x"u8.ToArray(), await TlsTestSupport.ReadExactlyAsync(client, 1));
-        Assert.Equal(1, made.Sum(p => p.Made)); // the refused handshake never reached ConnectionMade
+        Assert.Equal(1, made.All.Sum(p => p.Made)); // the refused handshake never reached ConnectionMade
     }
 
     [Theory]

@@ -37,13 +37,9 @@ public class TlsIdleMemoryTests(ITestOutputHelper output)
             ServerCertificateContext = SslStreamCertificateContext.Create(TlsTestSupport.ServerCertificate, additionalCertificates: null, offline: true),
         };
         if (useSslStream) OpenSslContext.UseSslStreamFor(options);
-        var made = new System.Collections.Concurrent.ConcurrentQueue<TlsEchoProtocol>();
-        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () =>
-        {
-            var protocol = new TlsEchoProtocol { Echo = true };
-            made.Enqueue(protocol);
-            return protocol;
-        }, new ProtocolServerOptions { Tls = options });
+        var made = new ProtocolCollector<TlsEchoProtocol>();
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new TlsEchoProtocol { Echo = true }),
+            new ProtocolServerOptions { Tls = options });
 
         long before = HeapInUse();
         var clients = new List<SslStream>();
@@ -56,7 +52,7 @@ public class TlsIdleMemoryTests(ITestOutputHelper output)
                 await client.WriteAsync(new byte[] { 1 });
                 await TlsTestSupport.ReadExactlyAsync(client, 1); // one echo, then idle on both ends
             }
-            await Loopback.WaitUntilAsync(() => made.Count == count && made.All(p => p.Made == 1), "every connection made");
+            await Loopback.WaitUntilAsync(() => made.All.Count == count && made.All.All(p => p.Made == 1), "every connection made");
             long held = HeapInUse();
             return (double)(held - before) / count;
         }

@@ -67,14 +67,10 @@ public class TlsOpenSslTests(ITestOutputHelper output)
     public async Task A_TLS_1_2_client_asking_to_renegotiate_is_refused_and_the_server_keeps_serving()
     {
         if (OpenSsl is null) return;
-        var made = new System.Collections.Concurrent.ConcurrentQueue<TlsEchoProtocol>();
+        var made = new ProtocolCollector<TlsEchoProtocol>();
         var options = TlsTestSupport.ServerOptions();
-        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () =>
-        {
-            var protocol = new TlsEchoProtocol { Echo = true };
-            made.Enqueue(protocol);
-            return protocol;
-        }, new ProtocolServerOptions { Tls = options });
+        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new TlsEchoProtocol { Echo = true }),
+            new ProtocolServerOptions { Tls = options });
         using (var client = OpenSslProcess.Start(OpenSsl, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost -tls1_2"))
         {
             await client.WriteLineAsync("before");
@@ -85,8 +81,8 @@ public class TlsOpenSslTests(ITestOutputHelper output)
             await client.WriteLineAsync("R");
             await Loopback.WaitUntilAsync(() => client.ErrorLines.Any(line => line.Contains("no renegotiation")), "the server's no_renegotiation alert at s_client");
         }
-        await Loopback.WaitUntilAsync(() => made.All(p => p.Lost == 1), "the renegotiating connection closed");
-        Assert.Equal(System.Security.Authentication.SslProtocols.Tls12, made.Single().TlsAtConnectionMade!.Protocol);
+        await Loopback.WaitUntilAsync(() => made.All.All(p => p.Lost == 1), "the renegotiating connection closed");
+        Assert.Equal(System.Security.Authentication.SslProtocols.Tls12, made.All.Single().TlsAtConnectionMade!.Protocol);
 
         // The server goes on serving.
         await using var next = await TlsTestSupport.ConnectTlsAsync(server.LocalEndPoint);
