@@ -22,8 +22,9 @@ namespace ProtocolSdk.Sockets;
 /// connection that still has unread input and destroys the reply in flight.
 /// TLS (a TLS listener or client, or STARTTLS) puts a <see cref="TlsLayer"/> on the same socket (the SDK's own OpenSSL
 /// engine for a server on Linux, else an <see cref="SslStream"/> over a <see cref="SocketStream"/>): the receive loop
-/// reads plaintext from it (zero-byte read first, so an idle TLS connection holds no buffer either), and the send loop
-/// is its only writer (writes are queued, never sent inline), which also sends close_notify before our FIN.
+/// reads plaintext from it (zero-byte read first, so an idle TLS connection holds no buffer either). On the own engine
+/// writes are encrypted and sent inline as over plaintext; on SslStream the send loop is the only writer (writes are
+/// queued). The send loop sends close_notify before our FIN.
 /// </summary>
 internal sealed partial class SocketTransport : Transport
 {

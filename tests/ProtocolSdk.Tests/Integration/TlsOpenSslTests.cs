@@ -28,13 +28,20 @@ public class TlsOpenSslTests(ITestOutputHelper output)
         return null;
     }
 
+    private static Task<ProtocolServer> ListenTlsEchoAsync() =>
+        ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol { Echo = true },
+            new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions() });
+
+    /// <summary><c>openssl s_client</c> connected to <paramref name="server"/> with SNI localhost and <paramref name="flags"/>.</summary>
+    private static OpenSslProcess StartSClient(ProtocolServer server, string flags) =>
+        OpenSslProcess.Start(OpenSsl!, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost {flags}");
+
     [Fact]
     public async Task Openssl_s_client_gets_a_byte_exact_TLS13_echo()
     {
         if (OpenSsl is null) return;
-        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol { Echo = true },
-            new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions() });
-        using var client = OpenSslProcess.Start(OpenSsl, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost -tls1_3 -quiet");
+        await using var server = await ListenTlsEchoAsync();
+        using var client = StartSClient(server, "-tls1_3 -quiet");
         for (int i = 0; i < 20; i++)
         {
             string line = $"line {i}: {new string('x', i * 50)}";
@@ -47,11 +54,10 @@ public class TlsOpenSslTests(ITestOutputHelper output)
     public async Task A_key_update_the_client_asks_to_be_answered_is_handled_and_the_echo_goes_on()
     {
         if (OpenSsl is null) return;
-        await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new TlsEchoProtocol { Echo = true },
-            new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions() });
+        await using var server = await ListenTlsEchoAsync();
         // Without -quiet, s_client takes commands: a line "K" sends a TLS 1.3 KeyUpdate that asks the server to update
         // its own keys too (the server's next record must use new keys, or the client fails to decrypt it).
-        using var client = OpenSslProcess.Start(OpenSsl, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost -tls1_3");
+        using var client = StartSClient(server, "-tls1_3");
         await client.WriteLineAsync("before");
         await client.WaitForOutputAsync("before\n");
         for (int i = 0; i < 3; i++)
@@ -71,7 +77,7 @@ public class TlsOpenSslTests(ITestOutputHelper output)
         var options = TlsTestSupport.ServerOptions();
         await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, made.Wrap(() => new TlsEchoProtocol { Echo = true }),
             new ProtocolServerOptions { Tls = options });
-        using (var client = OpenSslProcess.Start(OpenSsl, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost -tls1_2"))
+        using (var client = StartSClient(server, "-tls1_2"))
         {
             await client.WriteLineAsync("before");
             await client.WaitForOutputAsync("before\n");
@@ -96,7 +102,7 @@ public class TlsOpenSslTests(ITestOutputHelper output)
         if (OpenSsl is null) return;
         await using var server = await ProtocolServer.ListenTcpAsync(Loopback.AnyPort, () => new EchoProtocol(),
             new ProtocolServerOptions { Tls = TlsTestSupport.ServerOptions() });
-        using var client = OpenSslProcess.Start(OpenSsl, $"s_client -connect 127.0.0.1:{server.LocalEndPoint.Port} -servername localhost -tls1_3 -quiet");
+        using var client = StartSClient(server, "-tls1_3 -quiet");
         var message = Encoding.ASCII.GetBytes(new string('m', 63) + "\n"); // 64 B
         var reply = new byte[message.Length];
         for (int i = 0; i < 500; i++) await client.PingAsync(message, reply);
